@@ -1,0 +1,90 @@
+/**
+ * Storeline's topology: the table, the bus, every function with its routes, stream subscription,
+ * queue and schedules. The CDK stack and the local runtime are generated from this object; tests
+ * derive their expectations from it.
+ */
+import { catalogRoutes } from '#functions/catalog/contract.ts';
+import { platformRoutes } from '#functions/platform/contract.ts';
+import type { RouteSpec } from '#shared/http/contract.ts';
+import type { FunctionSpec, Topology } from './topology/types.ts';
+
+export type { FunctionSpec, Topology } from './topology/types.ts';
+
+export const topology = {
+  service: 'storeline',
+  table: {
+    name: 'storeline',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose: 'Secondary lookups by owner, newest first (e.g. orders by customer)',
+      },
+      {
+        name: 'gsi2',
+        partitionKey: 'gsi2pk',
+        sortKey: 'gsi2sk',
+        purpose: 'Lookups by a unique attribute or a status (e.g. customer by email, tickets by status)',
+      },
+    ],
+    ttlAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
+  },
+  bus: { name: 'storeline', archiveRetentionDays: 30 },
+  functions: {
+    platform: {
+      entry: 'functions/platform/handler.ts',
+      description: 'Health and the generated OpenAPI document',
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      table: 'none',
+      routes: platformRoutes,
+    },
+    catalog: {
+      entry: 'functions/catalog/handler.ts',
+      description: 'Products and stock levels',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: catalogRoutes,
+    },
+  },
+} as const satisfies Topology;
+
+export type FunctionName = keyof typeof topology.functions;
+
+/** Every function with its name, in declaration order. */
+export function functionEntries(t: Topology = topology): [string, FunctionSpec][] {
+  return Object.entries(t.functions);
+}
+
+/** Every HTTP route with the function serving it. */
+export function allRoutes(t: Topology = topology): { functionName: string; route: RouteSpec }[] {
+  return functionEntries(t).flatMap(([functionName, fn]) =>
+    Object.values(fn.routes ?? {}).map((route) => ({ functionName, route })),
+  );
+}
+
+/**
+ * The environment every function gets, in AWS and locally. Resource names are passed in because
+ * they differ: CDK tokens in AWS, plain names locally.
+ */
+export function functionEnvironment(
+  name: string,
+  fn: FunctionSpec,
+  resources: { tableName: string; busName: string },
+  t: Topology = topology,
+): Record<string, string> {
+  return {
+    TABLE_NAME: resources.tableName,
+    EVENT_BUS_NAME: resources.busName,
+    EVENT_SOURCE: `${t.service}.${name}`,
+    POWERTOOLS_SERVICE_NAME: `${t.service}-${name}`,
+    POWERTOOLS_METRICS_NAMESPACE: 'Storeline',
+    NODE_OPTIONS: '--enable-source-maps',
+    ...fn.environment,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The shape of the one description of the system. `infra/stack.ts` (CDK) and `infra/local/`
+ * (the local runtime) are both built from a value of this type; neither declares wiring itself.
+ * Pure data and zod route contracts only: no aws-cdk-lib import, so handlers may read it.
+ */
+import type { RouteSpec } from '#shared/http/contract.ts';
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** What the index is for; the data-model doc lists the access patterns. */
+  readonly purpose: string;
+}
+
+export interface TableSpec {
+  /** Logical name; the deployed table name is generated, the local one is this. */
+  readonly name: string;
+  readonly partitionKey: 'pk';
+  readonly sortKey: 'sk';
+  readonly indexes: readonly IndexSpec[];
+  /** Epoch-seconds attribute DynamoDB TTL deletes on. Nothing relies on it for correctness. */
+  readonly ttlAttribute: string;
+  readonly stream: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+}
+
+export interface BusSpec {
+  readonly name: string;
+  /** Days the archive keeps events for replay; 0 keeps them forever. */
+  readonly archiveRetentionDays: number;
+}
+
+/** A function reading the table's stream (the outbox publisher). */
+export interface StreamSubscription {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly retryAttempts: number;
+  readonly bisectBatchOnError: boolean;
+  readonly parallelizationFactor: number;
+  /** Only stream records matching this are delivered: INSERTs whose `pk` starts with the prefix. */
+  readonly filter: { readonly eventName: 'INSERT'; readonly pkPrefix: string };
+}
+
+/** An SQS-fed consumer: its queue, DLQ and the EventBridge rule feeding it. */
+export interface ConsumerSpec {
+  /** Events delivered to this consumer: `source` and the detail-types from it. */
+  readonly events: readonly { readonly source: string; readonly detailTypes: readonly string[] }[];
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** At least six times the function timeout, as AWS recommends for SQS event sources. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly dlqRetentionDays: number;
+}
+
+export interface ScheduleSpec {
+  readonly name: string;
+  /** `rate(5 minutes)` or `cron(...)`. */
+  readonly expression: string;
+  readonly description: string;
+}
+
+export type TableAccess = 'none' | 'read' | 'readWrite';
+
+export interface FunctionSpec {
+  /** Repo-relative TypeScript entry exporting `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly table: TableAccess;
+  /** Grants events:PutEvents on the bus (the publisher only: everyone else writes the outbox). */
+  readonly publishesToBus?: boolean;
+  /** Extra environment; the common variables come from `functionEnvironment`. */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly routes?: Readonly<Record<string, RouteSpec>>;
+  readonly stream?: StreamSubscription;
+  readonly consumer?: ConsumerSpec;
+  readonly schedules?: readonly ScheduleSpec[];
+}
+
+export interface Topology {
+  readonly service: string;
+  readonly table: TableSpec;
+  readonly bus: BusSpec;
+  readonly functions: Readonly<Record<string, FunctionSpec>>;
+}

@@ -1,0 +1,164 @@
+/**
+ * The HTTP edge every API function shares: route by `routeKey`, authenticate from the JWT
+ * authorizer's claims, parse and validate with the route's zod schemas, call the operation, and
+ * map typed errors to problem+json. Operations never see a Lambda event.
+ *
+ * Middleware order (middy runs `before` top-down, `after`/`onError` bottom-up): logger context,
+ * then metrics flush, then tracing. Errors are answered inside the core handler so no middleware
+ * ever turns a client error into a 500.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { type Principal, principalFromClaims } from '../auth.ts';
+import { AppError } from '../errors.ts';
+import { logger, metrics, tracer } from '../observability.ts';
+import { type HttpResult, type Operations, type RouteRequest, type RouteSpec, routeKey } from './contract.ts';
+import { problem, problemFromError, validationError } from './problem.ts';
+
+/** Largest JSON body accepted; larger ones get 413 before any parsing. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims?: Record<string, unknown> } };
+  };
+};
+
+interface Bound {
+  readonly route: RouteSpec;
+  readonly operation: (request: RouteRequest<RouteSpec>) => Promise<HttpResult>;
+}
+
+function parseWith(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, where);
+  return result.data;
+}
+
+function readBody(event: HttpEvent): { raw: string; json: unknown } {
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  }
+  if (raw.trim() === '') return { raw, json: undefined };
+  try {
+    return { raw, json: JSON.parse(raw) as unknown };
+  } catch (error) {
+    throw new AppError('MALFORMED_JSON', `Body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function authenticate(route: RouteSpec, event: HttpEvent): Principal | undefined {
+  if (route.access === 'public' || route.access === 'signed') return undefined;
+  const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
+  if (!principal) throw new AppError('UNAUTHORIZED', 'A valid bearer token is required');
+  if (route.access === 'staff' && !principal.isStaff) {
+    throw new AppError('FORBIDDEN', 'This operation is for staff only');
+  }
+  return principal;
+}
+
+function idempotencyKeyOf(route: RouteSpec, headers: Record<string, string | undefined>): string | undefined {
+  const key = headers['idempotency-key'];
+  if (key === undefined || key === '') {
+    if (route.idempotencyKey === 'required') {
+      throw new AppError('VALIDATION_FAILED', 'The Idempotency-Key header is required', {
+        errors: [{ path: 'headers.idempotency-key', message: 'Required' }],
+      });
+    }
+    return undefined;
+  }
+  if (key.length > 255) {
+    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is at most 255 characters', {
+      errors: [{ path: 'headers.idempotency-key', message: 'At most 255 characters' }],
+    });
+  }
+  return key;
+}
+
+function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { ...result.headers };
+  if (result.body === undefined) return { statusCode: result.status, headers };
+  headers['content-type'] ??= 'application/json';
+  return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
+}
+
+/** Lower-cases header names; API Gateway already does, direct invocations may not. */
+function normaliseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+/**
+ * Builds the Lambda handler for a set of routes. The operations object must cover every route,
+ * which the type enforces.
+ */
+export function httpApi<Routes extends Record<string, RouteSpec>>(routes: Routes, operations: Operations<Routes>) {
+  const byKey = new Map<string, Bound>();
+  for (const [name, route] of Object.entries(routes)) {
+    byKey.set(routeKey(route), {
+      route,
+      operation: operations[name as keyof Routes] as unknown as Bound['operation'],
+    });
+  }
+
+  const core = async (event: HttpEvent, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const requestId = event.requestContext.requestId;
+    logger.setCorrelationId(requestId);
+    const bound = byKey.get(event.routeKey);
+    if (!bound) return toResponse(problem('NOT_FOUND', `No route ${event.routeKey}`, { instance: event.rawPath }));
+    const { route, operation } = bound;
+    metrics.addDimension('operation', route.operationId);
+    try {
+      const principal = authenticate(route, event);
+      const headers = normaliseHeaders(event.headers);
+      const body = readBody(event);
+      const request: RouteRequest<RouteSpec> = {
+        params: parseWith(route.params, event.pathParameters ?? {}, 'params') as never,
+        query: parseWith(route.query, event.queryStringParameters ?? {}, 'query') as never,
+        body: parseWith(route.body, body.json, 'body') as never,
+        principal: principal as never,
+        headers,
+        rawBody: body.raw,
+        idempotencyKey: idempotencyKeyOf(route, headers) as never,
+        requestId,
+      };
+      const result = await operation(request);
+      metrics.addMetric('Requests', MetricUnit.Count, 1);
+      return toResponse(result);
+    } catch (error) {
+      if (error instanceof AppError) {
+        metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
+        if (error.status >= 500) logger.error('request failed', { error });
+        return toResponse(problemFromError(error, event.rawPath));
+      }
+      metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+      logger.error('unhandled error', { error: error as Error, route: event.routeKey });
+      return toResponse(
+        problem('INTERNAL', `Something went wrong on our side; quote request id ${requestId}`, {
+          instance: event.rawPath,
+        }),
+      );
+    }
+  };
+
+  return middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(logMetrics(metrics))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .handler(core);
+}
+
+/** A JSON result; `status` defaults to 200. */
+export const json = (body: unknown, status = 200, headers?: Record<string, string>): HttpResult => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
