@@ -8,7 +8,7 @@ const isoCurrencies = new Set(Intl.supportedValuesOf('currency'));
 /** ISO 4217 code, as the runtime's ICU data knows them. */
 export const Currency = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'Must be an ISO 4217 code such as EUR')
+  .regex(/^[A-Z]{3}$/, { message: 'Must be an ISO 4217 code such as EUR', abort: true })
   .refine((c) => isoCurrencies.has(c), 'Unknown ISO 4217 currency')
   .meta({ description: 'ISO 4217 currency code', example: 'EUR' });
 

@@ -1,0 +1,251 @@
+/**
+ * The local HTTP API: turns each request into an API Gateway v2 (payload format 2.0) event for the
+ * topology's handler, verifying JWTs the way the HTTP API's JWT authorizer does, and maps the
+ * handler's result back the way API Gateway does.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { problem, validationError } from '#shared/http/problem.ts';
+import type { HttpResult, RouteSpec } from '#shared/http/contract.ts';
+import { allRoutes } from '../topology.ts';
+import type { Topology } from '../topology/types.ts';
+import { LocalRuntimeError } from './errors.ts';
+import type { FunctionHost } from './functions.ts';
+import { flattenClaims, type LocalIssuer, TokenRequest } from './jwt.ts';
+
+/** API Gateway's own payload limit for HTTP APIs. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  readonly functionName: string;
+  readonly route: RouteSpec;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+function compile(functionName: string, route: RouteSpec): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedy?.[1]) {
+        names.push(greedy[1]);
+        return '(.+)';
+      }
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param?.[1]) {
+        names.push(param[1]);
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { functionName, route, pattern: new RegExp(`^${source}$`), names };
+}
+
+/** Static segments beat parameters, as in API Gateway's route selection. */
+function specificity(route: RouteSpec): number {
+  return route.path.split('/').filter((s) => s !== '' && !s.startsWith('{')).length;
+}
+
+function send(res: ServerResponse, result: HttpResult): void {
+  const body = result.body === undefined ? '' : JSON.stringify(result.body);
+  res.writeHead(result.status, {
+    'content-type': 'application/json',
+    ...result.headers,
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function sendIntegrationResult(res: ServerResponse, result: unknown): void {
+  // Payload format 2.0: a result without statusCode is taken as a 200 JSON body.
+  if (result === null || typeof result !== 'object' || !('statusCode' in result)) {
+    send(res, { status: 200, body: result ?? null });
+    return;
+  }
+  const r = result as APIGatewayProxyStructuredResultV2;
+  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+  headers['content-length'] = String(body.length);
+  res.writeHead(r.statusCode ?? 200, headers);
+  res.end(body);
+}
+
+function requestId(): string {
+  // Same shape as API Gateway's: 16 random bytes, base64.
+  return randomBytes(12).toString('base64');
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isText(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  return /^(text\/|application\/(json|[\w.+-]*\+json|x-www-form-urlencoded|xml))/i.test(contentType);
+}
+
+export interface GatewayOptions {
+  readonly topology: Topology;
+  readonly host: FunctionHost;
+  readonly issuer: LocalIssuer;
+  readonly log?: (line: string) => void;
+}
+
+export function createGateway({ topology, host, issuer, log = () => undefined }: GatewayOptions): Server {
+  const routes = allRoutes(topology)
+    .map(({ functionName, route }) => compile(functionName, route))
+    .sort((a, b) => specificity(b.route) - specificity(a.route));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const id = requestId();
+    const body = await readBody(req);
+    if (body === undefined) {
+      send(res, { status: 413, body: { message: 'Request Entity Too Large' } });
+      return;
+    }
+
+    if (url.pathname === '/_local/token' && method === 'POST') {
+      let json: unknown;
+      try {
+        json = body.length ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        send(res, problem('MALFORMED_JSON', 'Body is not valid JSON'));
+        return;
+      }
+      const parsed = TokenRequest.safeParse(json);
+      if (!parsed.success) {
+        const error = validationError(parsed.error, 'body');
+        send(res, problem(error.code, error.message, { ...error.extra }));
+        return;
+      }
+      send(res, { status: 201, body: { token: await issuer.mint(parsed.data), tokenType: 'Bearer' } });
+      return;
+    }
+
+    let matched: { compiled: CompiledRoute; params: Record<string, string> } | undefined;
+    for (const compiled of routes) {
+      if (compiled.route.method !== method) continue;
+      const m = compiled.pattern.exec(url.pathname);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      compiled.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1] ?? '');
+      });
+      matched = { compiled, params };
+      break;
+    }
+    if (!matched) {
+      // What API Gateway answers for a request no route matches.
+      send(res, { status: 404, body: { message: 'Not Found' } });
+      return;
+    }
+    const { compiled, params } = matched;
+    const { route } = compiled;
+
+    let claims: Record<string, string> | undefined;
+    if (route.access === 'authenticated' || route.access === 'staff') {
+      const header = req.headers.authorization ?? '';
+      const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+      const verified = token ? await issuer.verify(token) : undefined;
+      if (!verified) {
+        // In AWS the JWT authorizer answers this 401 itself; locally it is problem+json like the API's own.
+        send(res, problem('UNAUTHORIZED', token ? 'The bearer token is invalid or expired' : 'A bearer token is required'));
+        return;
+      }
+      claims = flattenClaims(verified);
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const cookies = req.headers.cookie?.split(';').map((c) => c.trim());
+    const text = isText(req.headers['content-type']);
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    const now = new Date();
+    const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: unknown } } = {
+      version: '2.0',
+      routeKey: `${route.method} ${route.path}`,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      ...(cookies?.length ? { cookies } : {}),
+      headers,
+      ...(url.searchParams.size ? { queryStringParameters: query } : {}),
+      ...(compiled.names.length ? { pathParameters: params } : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: req.headers.host ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: req.headers['user-agent'] ?? '',
+        },
+        requestId: id,
+        routeKey: `${route.method} ${route.path}`,
+        stage: '$default',
+        time: now.toISOString(),
+        timeEpoch: now.getTime(),
+        ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+      },
+      ...(body.length ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && !text,
+    };
+
+    try {
+      const result = await host.invoke(compiled.functionName, event);
+      sendIntegrationResult(res, result);
+      log(`${method} ${url.pathname} → ${res.statusCode} ${compiled.functionName} ${Date.now() - started}ms`);
+    } catch (error) {
+      log(`${method} ${url.pathname} → 500 ${compiled.functionName}: ${(error as Error).message}`);
+      // What API Gateway answers when the integration fails or times out.
+      const timedOut = /timed out/.test((error as Error).message);
+      send(res, { status: timedOut ? 503 : 500, body: { message: timedOut ? 'Service Unavailable' : 'Internal Server Error' } });
+    }
+  }
+
+  return createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`gateway error: ${String(error)}`);
+      if (!res.headersSent) send(res, { status: 500, body: { message: 'Internal Server Error' } });
+      else res.destroy();
+    });
+  });
+}
+
+/** Listens on `port`, turning a taken port into a one-line error. */
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalRuntimeError(`Port ${port} is already in use: stop what holds it or set PORT to another port.`)
+          : error,
+      );
+    });
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolvePromise(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
