@@ -23,7 +23,9 @@ if (java.error || java.status !== 0) {
 } else {
   const version = /version "(\d+)/.exec(`${java.stderr}${java.stdout}`);
   if (version && Number(version[1]) < 17) {
-    problems.push(`Java ${version[1]} is too old: DynamoDB Local needs Java 17+ (install openjdk-17-jre-headless).`);
+    problems.push(
+      `Java ${version[1]} is too old: DynamoDB Local needs Java 17+ (install openjdk-17-jre-headless).`,
+    );
   }
 }
 
@@ -31,4 +33,5 @@ if (problems.length > 0) {
   for (const p of problems) console.error(`storeline: ${p}`);
   process.exit(1);
 }
-if (!quiet) console.log(`storeline: ready (Node ${process.versions.node}, Java found). Next: npm start, or npm test.`);
+if (!quiet)
+  console.log(`storeline: ready (Node ${process.versions.node}, Java found). Next: npm start, or npm test.`);

@@ -33,7 +33,9 @@ export function parseGroups(raw: unknown): string[] {
   return text.split(/[\s,]+/).filter((g) => g.length > 0);
 }
 
-export function principalFromClaims(claims: Readonly<Record<string, unknown>> | undefined): Principal | undefined {
+export function principalFromClaims(
+  claims: Readonly<Record<string, unknown>> | undefined,
+): Principal | undefined {
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub.length === 0) return undefined;
   const groups = parseGroups(claims?.['cognito:groups']);

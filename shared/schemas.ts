@@ -23,7 +23,10 @@ export const IsoTimestamp = z.iso.datetime().meta({ description: 'ISO 8601 UTC t
 
 export const Sku = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; at most 64 characters')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'Letters, digits, dot, dash or underscore; at most 64 characters',
+  )
   .meta({ description: 'Stock keeping unit, chosen by the business', example: 'TSHIRT-RED-M' });
 
 export const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Must be a ULID');

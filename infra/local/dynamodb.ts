@@ -40,17 +40,24 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
-async function waitUntilReady(client: DynamoDBClient, child: { exitCode: number | null }, output: () => string) {
+async function waitUntilReady(
+  client: DynamoDBClient,
+  child: { exitCode: number | null },
+  output: () => string,
+) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new LocalRuntimeError(`DynamoDB Local exited with code ${child.exitCode}: ${output().trim().split('\n').slice(-3).join(' ')}`);
+      throw new LocalRuntimeError(
+        `DynamoDB Local exited with code ${child.exitCode}: ${output().trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
     try {
       await client.send(new ListTablesCommand({ Limit: 1 }));
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new LocalRuntimeError(`DynamoDB Local did not answer within 60 s: ${String(error)}`);
+      if (Date.now() > deadline)
+        throw new LocalRuntimeError(`DynamoDB Local did not answer within 60 s: ${String(error)}`);
       await new Promise((r) => setTimeout(r, 150));
     }
   }
@@ -60,7 +67,10 @@ async function waitUntilReady(client: DynamoDBClient, child: { exitCode: number 
  * Starts DynamoDB Local on `port`. `dataDir` keeps data on disk across restarts; without it the
  * database lives in memory.
  */
-export async function startDynamoDbLocal(options: { port: number; dataDir?: string | undefined }): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: {
+  port: number;
+  dataDir?: string | undefined;
+}): Promise<DynamoDbLocal> {
   assertJava();
   const path = options.dataDir ? resolve(options.dataDir) : undefined;
   if (path) mkdirSync(path, { recursive: true });
@@ -93,7 +103,11 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
 }
 
 /** Creates the table (and its TTL setting) unless it exists; returns whether it was created. */
-export async function ensureTable(client: DynamoDBClient, spec: TableSpec, tableName: string): Promise<boolean> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  spec: TableSpec,
+  tableName: string,
+): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return false;

@@ -108,7 +108,10 @@ export class FunctionHost {
     worker.on('message', (message: Message) => {
       if ('ready' in message) {
         if (message.ready) markReady();
-        else markFailed(new InvocationError(name, `cold start failed: ${message.error.message}`, message.error.stack));
+        else
+          markFailed(
+            new InvocationError(name, `cold start failed: ${message.error.message}`, message.error.stack),
+          );
         return;
       }
       const call = pending.get(message.id);

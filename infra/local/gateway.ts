@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { problem, validationError } from '#shared/http/problem.ts';
 import type { HttpResult, RouteSpec } from '#shared/http/contract.ts';
-import { allRoutes } from '../topology.ts';
+import { problem, validationError } from '#shared/http/problem.ts';
 import type { Topology } from '../topology/types.ts';
+import { allRoutes } from '../topology.ts';
 import { LocalRuntimeError } from './errors.ts';
 import type { FunctionHost } from './functions.ts';
 import { flattenClaims, type LocalIssuer, TokenRequest } from './jwt.ts';
@@ -67,7 +67,8 @@ function sendIntegrationResult(res: ServerResponse, result: unknown): void {
     return;
   }
   const r = result as APIGatewayProxyStructuredResultV2;
-  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (r.cookies?.length) headers['set-cookie'] = r.cookies;
@@ -165,7 +166,13 @@ export function createGateway({ topology, host, issuer, log = () => undefined }:
       const verified = token ? await issuer.verify(token) : undefined;
       if (!verified) {
         // In AWS the JWT authorizer answers this 401 itself; locally it is problem+json like the API's own.
-        send(res, problem('UNAUTHORIZED', token ? 'The bearer token is invalid or expired' : 'A bearer token is required'));
+        send(
+          res,
+          problem(
+            'UNAUTHORIZED',
+            token ? 'The bearer token is invalid or expired' : 'A bearer token is required',
+          ),
+        );
         return;
       }
       claims = flattenClaims(verified);
@@ -220,7 +227,10 @@ export function createGateway({ topology, host, issuer, log = () => undefined }:
       log(`${method} ${url.pathname} → 500 ${compiled.functionName}: ${(error as Error).message}`);
       // What API Gateway answers when the integration fails or times out.
       const timedOut = /timed out/.test((error as Error).message);
-      send(res, { status: timedOut ? 503 : 500, body: { message: timedOut ? 'Service Unavailable' : 'Internal Server Error' } });
+      send(res, {
+        status: timedOut ? 503 : 500,
+        body: { message: timedOut ? 'Service Unavailable' : 'Internal Server Error' },
+      });
     }
   }
 
@@ -239,7 +249,9 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new LocalRuntimeError(`Port ${port} is already in use: stop what holds it or set PORT to another port.`)
+          ? new LocalRuntimeError(
+              `Port ${port} is already in use: stop what holds it or set PORT to another port.`,
+            )
           : error,
       );
     });

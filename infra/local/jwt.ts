@@ -10,7 +10,10 @@ export const LOCAL_AUDIENCE = 'storeline';
 
 export const TokenRequest = z.strictObject({
   sub: z.string().min(1).max(128),
-  groups: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(20).optional(),
+  groups: z
+    .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+    .max(20)
+    .optional(),
   expiresInSeconds: z
     .int()
     .min(60)

@@ -27,7 +27,8 @@ const { values } = parseArgs({
 function portFrom(value: string | undefined, fallback: number, what: string): number {
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalRuntimeError(`${what} must be a port number, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new LocalRuntimeError(`${what} must be a port number, got "${value}"`);
   return port;
 }
 
@@ -77,7 +78,8 @@ try {
     ].join('\n'),
   );
 } catch (error) {
-  const message = error instanceof LocalRuntimeError ? error.message : `failed to start: ${(error as Error).message}`;
+  const message =
+    error instanceof LocalRuntimeError ? error.message : `failed to start: ${(error as Error).message}`;
   console.error(`storeline: ${message}`);
   await runtime?.stop();
   process.exit(1);

@@ -5,9 +5,15 @@
  */
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { topology as defaultTopology, functionEnvironment } from '../topology.ts';
 import type { FunctionSpec, Topology } from '../topology/types.ts';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynamoDbLocal } from './dynamodb.ts';
+import { topology as defaultTopology, functionEnvironment } from '../topology.ts';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoClient,
+  startDynamoDbLocal,
+} from './dynamodb.ts';
 import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost } from './functions.ts';
 import { createGateway, listen } from './gateway.ts';
@@ -44,7 +50,9 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
     probe.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new LocalRuntimeError(`Port ${port} (${what}) is already in use: stop what holds it or choose another port.`)
+          ? new LocalRuntimeError(
+              `Port ${port} (${what}) is already in use: stop what holds it or choose another port.`,
+            )
           : error,
       ),
     );
@@ -111,7 +119,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const host = new FunctionHost({
       topology: t,
       rootDir: ROOT_DIR,
-      environmentFor: (name, fn) => localFunctionEnvironment(t, name, fn, { dynamodb: dynamo.endpoint }, options),
+      environmentFor: (name, fn) =>
+        localFunctionEnvironment(t, name, fn, { dynamodb: dynamo.endpoint }, options),
     });
     stops.push(() => host.stop());
     await host.startAll();
@@ -130,7 +139,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           server.closeAllConnections();
         }),
     );
-    return { url: `http://localhost:${port}`, dynamoDbEndpoint: dynamo.endpoint, tableName: t.table.name, topology: t, stop };
+    return {
+      url: `http://localhost:${port}`,
+      dynamoDbEndpoint: dynamo.endpoint,
+      tableName: t.table.name,
+      topology: t,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

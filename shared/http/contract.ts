@@ -47,7 +47,9 @@ export function defineRoute<const R extends RouteSpec>(route: R): R {
 
 export const routeKey = (r: Pick<RouteSpec, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
-type Parsed<R, K extends 'params' | 'query' | 'body'> = R extends { readonly [P in K]: infer S extends z.ZodType }
+type Parsed<R, K extends 'params' | 'query' | 'body'> = R extends {
+  readonly [P in K]: infer S extends z.ZodType;
+}
   ? z.output<S>
   : undefined;
 

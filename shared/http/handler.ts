@@ -42,7 +42,11 @@ function parseWith(schema: z.ZodType | undefined, value: unknown, where: string)
 }
 
 function readBody(event: HttpEvent): { raw: string; json: unknown } {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
     throw new AppError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   }
@@ -90,7 +94,9 @@ function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
 }
 
 /** Lower-cases header names; API Gateway already does, direct invocations may not. */
-function normaliseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string | undefined> {
+function normaliseHeaders(
+  headers: APIGatewayProxyEventV2['headers'] | undefined,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
   return out;
@@ -100,7 +106,10 @@ function normaliseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined
  * Builds the Lambda handler for a set of routes. The operations object must cover every route,
  * which the type enforces.
  */
-export function httpApi<Routes extends Record<string, RouteSpec>>(routes: Routes, operations: Operations<Routes>) {
+export function httpApi<Routes extends Record<string, RouteSpec>>(
+  routes: Routes,
+  operations: Operations<Routes>,
+) {
   const byKey = new Map<string, Bound>();
   for (const [name, route] of Object.entries(routes)) {
     byKey.set(routeKey(route), {
@@ -113,7 +122,8 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(routes: Routes
     const requestId = event.requestContext.requestId;
     logger.setCorrelationId(requestId);
     const bound = byKey.get(event.routeKey);
-    if (!bound) return toResponse(problem('NOT_FOUND', `No route ${event.routeKey}`, { instance: event.rawPath }));
+    if (!bound)
+      return toResponse(problem('NOT_FOUND', `No route ${event.routeKey}`, { instance: event.rawPath }));
     const { route, operation } = bound;
     metrics.addDimension('operation', route.operationId);
     try {

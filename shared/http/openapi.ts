@@ -36,7 +36,8 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', collected: Collecte
   for (const [defId, def] of Object.entries($defs ?? {})) collected.schemas[defId] = def;
   const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
   if (id) {
-    collected.schemas[id] = rest;
+    // zod may already have hoisted the root into $defs and left only a $ref behind.
+    if (!$defs?.[id]) collected.schemas[id] = rest;
     return { $ref: `#/components/schemas/${id}` };
   }
   return rest;
@@ -49,9 +50,17 @@ function parametersOf(route: RouteSpec, collected: Collected): JsonSchema[] {
     ['query', route.query],
   ] as const) {
     if (!schema) continue;
-    const json = toSchema(schema, 'input', collected) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const json = toSchema(schema, 'input', collected) as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
     for (const [name, property] of Object.entries(json.properties ?? {})) {
-      out.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: property });
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || (json.required ?? []).includes(name),
+        schema: property,
+      });
     }
   }
   if (route.idempotencyKey) {
@@ -72,7 +81,8 @@ function problemResponses(route: RouteSpec): Record<string, JsonSchema> {
     codes.add('VALIDATION_FAILED');
   }
   if (route.body) codes.add('MALFORMED_JSON');
-  if (route.access === 'authenticated' || route.access === 'staff' || route.access === 'signed') codes.add('UNAUTHORIZED');
+  if (route.access === 'authenticated' || route.access === 'staff' || route.access === 'signed')
+    codes.add('UNAUTHORIZED');
   if (route.access === 'staff') codes.add('FORBIDDEN');
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
@@ -141,7 +151,8 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: OpenApiInfo): J
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'A Cognito user-pool token (locally: POST /_local/token). Staff carry the `staff` group.',
+          description:
+            'A Cognito user-pool token (locally: POST /_local/token). Staff carry the `staff` group.',
         },
       },
     },

@@ -19,7 +19,8 @@ export interface ProblemDocument {
   [extra: string]: unknown;
 }
 
-export const problemType = (code: ErrorCode): string => `urn:storeline:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+export const problemType = (code: ErrorCode): string =>
+  `urn:storeline:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 
 export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): HttpResult {
   const { status, title } = errorCatalogue[code];
@@ -37,7 +38,8 @@ export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
   for (const issue of error.issues) {
     const base = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field' });
+      for (const key of issue.keys)
+        out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field' });
     } else {
       out.push({ path: base, message: issue.message });
     }
