@@ -1,0 +1,56 @@
+/** Order lifecycle events (source `storeline.orders`). */
+import { z } from 'zod';
+import { Currency, IsoTimestamp, Money, Sku } from '#shared/schemas.ts';
+import { envelopeOf } from './envelope.ts';
+
+export const OrderChannel = z.enum(['web', 'mobile', 'phone', 'email']);
+
+export const OrderLineData = z.object({
+  sku: Sku,
+  name: z.string(),
+  quantity: z.int().min(1),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+
+const OrderSummary = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  channel: OrderChannel,
+  currency: Currency,
+  lines: z.array(OrderLineData).min(1),
+  subtotal: Money,
+  discount: Money,
+  total: Money,
+  couponCode: z.string().optional(),
+});
+
+export const OrderPlacedV1 = envelopeOf('OrderPlaced', 1, OrderSummary.extend({ placedAt: IsoTimestamp }));
+export const OrderCancelledV1 = envelopeOf(
+  'OrderCancelled',
+  1,
+  OrderSummary.extend({
+    cancelledAt: IsoTimestamp,
+    /** Status the order was in when cancelled (`CONFIRMED` or `FULFILLING`). */
+    previousStatus: z.string(),
+    reason: z.string().optional(),
+    cancelledBy: z.string(),
+  }),
+);
+export const OrderShippedV1 = envelopeOf(
+  'OrderShipped',
+  1,
+  z.object({
+    orderId: z.string(),
+    customerId: z.string(),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    shippedAt: IsoTimestamp,
+    lines: z.array(z.object({ sku: Sku, quantity: z.int().min(1) })).min(1),
+  }),
+);
+export const OrderDeliveredV1 = envelopeOf(
+  'OrderDelivered',
+  1,
+  z.object({ orderId: z.string(), customerId: z.string(), deliveredAt: IsoTimestamp }),
+);
