@@ -3,7 +3,7 @@
  * sample payload (`events/samples/<Type>.v<version>.json`) that consumer tests and the
  * compatibility test use. Who consumes each event comes from the topology's consumer specs.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';

@@ -2,7 +2,7 @@
  * The one envelope every Storeline event travels in, on the bus and in SQS: the EventBridge
  * `detail` is exactly this object. `data` is typed per detail-type by the catalogue.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, Ulid } from '#shared/schemas.ts';
 
 export const EventEnvelope = z.object({

@@ -1,5 +1,5 @@
 /** Fulfilment events (source `storeline.fulfilment`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, Sku } from '#shared/schemas.ts';
 import { envelopeOf } from './envelope.ts';
 

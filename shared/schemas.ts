@@ -1,7 +1,7 @@
 /**
  * Small schemas shared by several contexts: money, currency, ids, timestamps, paging.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const isoCurrencies = new Set(Intl.supportedValuesOf('currency'));
 

@@ -1,5 +1,5 @@
 /** Platform routes: liveness and the API description. Both are public. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from '#shared/http/contract.ts';
 
 export const platformRoutes = {

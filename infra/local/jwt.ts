@@ -3,7 +3,7 @@
  * Gateway's JWT authorizer does (signature, issuer, audience, expiry). Local only.
  */
 import { jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const LOCAL_ISSUER = 'storeline-local';
 export const LOCAL_AUDIENCE = 'storeline';

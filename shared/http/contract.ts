@@ -2,7 +2,7 @@
  * Route contracts: the one description of an HTTP route that the topology (CDK routes, local
  * gateway), the handler (validation, authorisation) and the OpenAPI document are all built from.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Principal } from '../auth.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -4,19 +4,18 @@
  * map typed errors to problem+json. Operations never see a Lambda event.
  *
  * Middleware order (middy runs `before` top-down, `after`/`onError` bottom-up): logger context,
- * then metrics flush, then tracing. Errors are answered inside the core handler so no middleware
+ * then metrics flush. Errors are answered inside the core handler so no middleware
  * ever turns a client error into a 500.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type Principal, principalFromClaims } from '../auth.ts';
 import { AppError } from '../errors.ts';
-import { logger, metrics, tracer } from '../observability.ts';
+import { logger, metrics } from '../observability.ts';
 import { type HttpResult, type Operations, type RouteRequest, type RouteSpec, routeKey } from './contract.ts';
 import { problem, problemFromError, validationError } from './problem.ts';
 
@@ -162,7 +161,6 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
   return middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(core);
 }
 

@@ -2,7 +2,7 @@
  * Generates the OpenAPI 3.1 document from route contracts. Never hand-written: a route added to
  * the topology appears here with its schemas, security and problem responses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorCatalogue } from '../errors.ts';
 import type { RouteSpec } from './contract.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';

@@ -2,7 +2,7 @@
  * RFC 9457 problem documents. The only place domain errors become HTTP; a 5xx body never says
  * anything about the cause (that goes to the log, with the request id to find it).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AppError, type ErrorCode, errorCatalogue, type FieldError } from '../errors.ts';
 import type { HttpResult } from './contract.ts';
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '#shared/errors.ts';
 import { defineRoute } from '#shared/http/contract.ts';
 import { httpApi, json, MAX_BODY_BYTES } from '#shared/http/handler.ts';

@@ -1,0 +1,39 @@
+/**
+ * Builds every function in the topology exactly as the CDK construct does (`esbuildOptions`), plus
+ * a hello-world baseline, into a folder; reports minified sizes. Used by `npm run bench` and by the
+ * bundle-budget test.
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { esbuildOptions } from '#infra/bundling.ts';
+import { functionEntries } from '#infra/topology.ts';
+
+export interface BuiltBundle {
+  readonly name: string;
+  readonly file: string;
+  /** Bytes of the minified `index.mjs`, source map excluded. */
+  readonly bytes: number;
+}
+
+export const HELLO_WORLD = 'hello-world';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Bundles every topology function (and the hello-world baseline) into `outDir/<name>/index.mjs`. */
+export async function buildBundles(outDir: string): Promise<BuiltBundle[]> {
+  mkdirSync(outDir, { recursive: true });
+  const helloEntry = join(outDir, 'hello-world.mjs');
+  writeFileSync(helloEntry, "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n");
+  const entries: [string, string][] = [
+    [HELLO_WORLD, helloEntry],
+    ...functionEntries().map(([name, fn]): [string, string] => [name, join(ROOT, fn.entry)]),
+  ];
+  return Promise.all(
+    entries.map(async ([name, entry]) => {
+      const file = join(outDir, name, 'index.mjs');
+      await build({ ...esbuildOptions(entry, file), absWorkingDir: ROOT });
+      return { name, file, bytes: statSync(file).size };
+    }),
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * The one Lambda construct: every function in the topology is an instance of it, so its defaults
+ * are the platform's defaults. Wiring (routes, stream, queues, schedules) is added by the stack.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BUNDLING } from '#infra/bundling.ts';
+import { type FunctionSpec, functionEnvironment, type Topology, topology } from '#infra/topology.ts';
+
+/** The repository root: entries in the topology are relative to it, and esbuild runs from it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface StorelineFunctionProps {
+  /** The function's name in the topology (`catalog`, `publisher` …). */
+  readonly name: string;
+  readonly spec: FunctionSpec;
+  readonly table: ITable;
+  readonly bus: IEventBus;
+  /** The topology the function belongs to, for its environment. Default: Storeline's. */
+  readonly topology?: Topology;
+  /** Days the function's logs are kept. Default: one month. */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * A Storeline Lambda function. Defaults, all deliberate:
+ *
+ * - **Runtime** `nodejs24.x` on **arm64** (Graviton: cheaper per GB-second, same code).
+ * - **Bundling** with the local esbuild, never Docker (`forceDockerBundling: false`), so `cdk synth`
+ *   works offline: ESM output (`index.mjs`) with a `createRequire` banner for inlined CommonJS,
+ *   `module` before `main` so dependencies' ESM builds are picked, minified, `target: node24`,
+ *   source maps (without sources, to keep the bundle small) enabled at run time by
+ *   `NODE_OPTIONS=--enable-source-maps` from `functionEnvironment`. Everything is bundled except
+ *   `@aws-sdk/*`, which the runtime provides.
+ * - **Tracing** active (X-Ray), so a request can be followed from API Gateway through the outbox.
+ * - **Logs** in an explicit log group (JSON format, one month by default) that is deleted with the
+ *   stack; the execution role may write to that group only, instead of the broad
+ *   `AWSLambdaBasicExecutionRole` managed policy.
+ * - **Memory, timeout, description** from the topology; **environment** from `functionEnvironment`.
+ * - **Least privilege** from the topology: table `read` → `grantReadData`, `readWrite` →
+ *   `grantReadWriteData`, `none` → nothing; `publishesToBus` → `grantPutEventsTo` on this bus only.
+ */
+export class StorelineFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: StorelineFunctionProps) {
+    super(scope, id);
+    const { name, spec, table, bus } = props;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the Storeline ${name} function`,
+    });
+    // CreateLogStream/PutLogEvents on this function's own log group, nothing else.
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, spec.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: spec.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: functionEnvironment(
+        name,
+        spec,
+        { tableName: table.tableName, busName: bus.eventBusName },
+        props.topology ?? topology,
+      ),
+      // One definition of the bundle (infra/bundling.ts): the bench and the budget test build the same.
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner,
+        target: BUNDLING.target,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        externalModules: [...BUNDLING.externalModules],
+        logLevel: LogLevel.WARNING,
+      },
+    });
+
+    switch (spec.table) {
+      case 'read':
+        table.grantReadData(this.function);
+        break;
+      case 'readWrite':
+        table.grantReadWriteData(this.function);
+        break;
+      case 'none':
+        break;
+    }
+    if (spec.publishesToBus) bus.grantPutEventsTo(this.function);
+
+    this.acknowledgeWildcards(spec, table);
+  }
+
+  /** The wildcards left in this role are ones IAM cannot narrow; each is acknowledged with why. */
+  private acknowledgeWildcards(spec: FunctionSpec, table: ITable): void {
+    const star = ['xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing)'];
+    if (spec.stream) star.push('dynamodb:ListStreams (stream event source mapping)');
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `${star.join(' and ')} support no resource-level permissions, so IAM only accepts Resource "*".`,
+    });
+
+    const cfnTable = table.node.defaultChild;
+    if (spec.table !== 'none' && cfnTable && CfnElement.isCfnElement(cfnTable)) {
+      const tableLogicalId = Stack.of(this).getLogicalId(cfnTable);
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+        reason:
+          "Queries on the single table's own GSIs (declared in the topology); the wildcard is limited to " +
+          'index names of this one table, which the data-access code chooses per access pattern.',
+      });
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/** The public HTTP API and the Cognito user pool whose tokens it accepts, built from the route contracts. */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  UserPool,
+  type UserPoolClient,
+  type UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Access, RouteSpec } from '#shared/http/contract.ts';
+import { pascalCase } from './names.ts';
+
+/** The Cognito group whose members are staff (`cognito:groups` in the token; see API.md). */
+export const STAFF_GROUP = 'staff';
+
+/** Route access levels that API Gateway checks a JWT for; the others reach the handler without one. */
+export const JWT_ACCESS: ReadonlySet<Access> = new Set<Access>(['authenticated', 'staff']);
+
+/**
+ * One JSON line per request: enough to find the request's logs and trace (`requestId`), see who was
+ * refused and why (`authorizerError`), and tell a slow handler from a slow gateway.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integration.latency',
+    integrationStatus: '$context.integration.status',
+    integrationError: '$context.integration.error',
+    authorizerError: '$context.authorizer.error',
+    errorMessage: '$context.error.message',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    principal: '$context.authorizer.claims.sub',
+  }),
+);
+
+/** Why a route is deliberately left without an authorizer, per access level. */
+const NO_AUTHORIZER_REASON: Record<Exclude<Access, 'authenticated' | 'staff'>, string> = {
+  public:
+    'Public by contract (API.md): liveness and the OpenAPI document answer without a token and expose no data.',
+  signed:
+    'Webhook from a marketing system that cannot obtain a JWT: the handler verifies an HMAC-SHA256 ' +
+    'signature over timestamp and raw body and rejects stale or unsigned requests with 401.',
+};
+
+export interface StorelineHttpApiProps {
+  /** Every route with the name of the function serving it (`allRoutes(topology)`). */
+  readonly routes: readonly { readonly functionName: string; readonly route: RouteSpec }[];
+  /** The function for each name used in `routes`. */
+  readonly functions: ReadonlyMap<string, IFunction>;
+  /** Steady-state and burst request limits on the stage. Default: 500 rps, burst 1000. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+/**
+ * API Gateway HTTP API with a Cognito JWT authorizer.
+ *
+ * - One `HttpLambdaIntegration` (payload format 2.0) per function, shared by its routes.
+ * - Routes exactly as the contracts say (`METHOD /path`); `authenticated` and `staff` routes get the
+ *   user-pool JWT authorizer, `public` and `signed` ones none. The staff check itself (group
+ *   membership) is the handler's, from `cognito:groups`.
+ * - User pool: no self sign-up, e-mail sign-in, 12+ character passwords with all character classes,
+ *   optional TOTP MFA, Plus feature plan with full threat protection (blocks compromised credentials
+ *   and risky sign-ins), retained and deletion-protected. A `staff` group.
+ * - One public client (SRP, no secret, no hosted-UI OAuth flows) whose id is the token audience.
+ * - The `$default` stage auto-deploys, is throttled, and writes JSON access logs to its own group.
+ */
+export class StorelineHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+  readonly staffGroup: UserPoolGroup;
+  readonly accessLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: StorelineHttpApiProps) {
+    super(scope, id);
+
+    this.userPool = new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is optional (TOTP) rather than required: customers of the shop sign in from web and mobile ' +
+        'clients, and threat protection in FULL_FUNCTION mode already demands a second factor on risky sign-ins.',
+    });
+
+    this.userPoolClient = this.userPool.addClient('Client', {
+      authFlows: { userSrp: true },
+      generateSecret: false,
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    this.staffGroup = this.userPool.addGroup('StaffGroup', {
+      groupName: STAFF_GROUP,
+      description: 'Storeline staff: may manage the catalogue, orders, coupons, customers and tickets',
+    });
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Storeline REST API',
+      createDefaultStage: false,
+    });
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+
+    const jwt = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
+      userPoolClients: [this.userPoolClient],
+    });
+    const none = new HttpNoneAuthorizer();
+    const integrations = new Map<string, HttpLambdaIntegration>();
+
+    for (const { functionName, route } of props.routes) {
+      const handler = props.functions.get(functionName);
+      if (!handler) throw new Error(`Route ${route.method} ${route.path}: no function named ${functionName}`);
+      let integration = integrations.get(functionName);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascalCase(functionName)}Integration`, handler);
+        integrations.set(functionName, integration);
+      }
+      const authorizer: IHttpRouteAuthorizer = JWT_ACCESS.has(route.access) ? jwt : none;
+      const [httpRoute] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        authorizer,
+      });
+      if (httpRoute && (route.access === 'public' || route.access === 'signed')) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: NO_AUTHORIZER_REASON[route.access],
+        });
+      }
+    }
+  }
+
+  /** The stage's invoke URL, `https://{api-id}.execute-api.{region}.amazonaws.com/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The Storeline stack, generated from the topology: nothing here names a function. Each function in
+ * `topology.functions` gets a `StorelineFunction`, its routes on the HTTP API, and — when its spec
+ * says so — a stream subscription, an SQS consumer and schedules; every function and dead-letter
+ * queue is on the dashboard and alarmed.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { StorelineBus } from './constructs/event-bus.ts';
+import { EventConsumer } from './constructs/event-consumer.ts';
+import { StorelineFunction } from './constructs/function.ts';
+import { FunctionSchedules } from './constructs/function-schedules.ts';
+import { StorelineHttpApi } from './constructs/http-api.ts';
+import { pascalCase } from './constructs/names.ts';
+import { Observability } from './constructs/observability.ts';
+import { TableStreamSubscription } from './constructs/stream-subscription.ts';
+import { StorelineTable } from './constructs/table.ts';
+import { allRoutes, functionEntries, topology as storelineTopology, type Topology } from './topology.ts';
+
+export interface StorelineStackProps extends StackProps {
+  /** What to deploy. Default: Storeline's topology; tests pass small synthetic ones. */
+  readonly topology?: Topology;
+}
+
+export class StorelineStack extends Stack {
+  readonly topology: Topology;
+  readonly table: StorelineTable;
+  readonly bus: StorelineBus;
+  /** Every function by its topology name. */
+  readonly functions: ReadonlyMap<string, StorelineFunction>;
+  readonly http: StorelineHttpApi;
+  /** Stream subscriptions, consumers and schedules by the name of the function they feed. */
+  readonly streamSubscriptions: ReadonlyMap<string, TableStreamSubscription>;
+  readonly consumers: ReadonlyMap<string, EventConsumer>;
+  readonly schedules: ReadonlyMap<string, FunctionSchedules>;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: StorelineStackProps = {}) {
+    super(scope, id, {
+      description: 'Storeline: orders, customers, promotions and service desk on AWS serverless',
+      ...props,
+    });
+    const topology = props.topology ?? storelineTopology;
+    this.topology = topology;
+
+    this.table = new StorelineTable(this, 'Table', topology.table);
+    this.bus = new StorelineBus(this, 'Bus', topology.bus);
+
+    const functions = new Map<string, StorelineFunction>();
+    const handlers = new Map<string, IFunction>();
+    for (const [name, spec] of functionEntries(topology)) {
+      const fn = new StorelineFunction(this, `${pascalCase(name)}Function`, {
+        name,
+        spec,
+        table: this.table,
+        bus: this.bus,
+        topology,
+      });
+      functions.set(name, fn);
+      handlers.set(name, fn.function);
+    }
+    this.functions = functions;
+
+    this.http = new StorelineHttpApi(this, 'Http', { routes: allRoutes(topology), functions: handlers });
+
+    const streamSubscriptions = new Map<string, TableStreamSubscription>();
+    const consumers = new Map<string, EventConsumer>();
+    const schedules = new Map<string, FunctionSchedules>();
+    const deadLetterQueues: { name: string; queue: IQueue }[] = [];
+    const queues: { name: string; queue: IQueue }[] = [];
+    for (const [name, spec] of functionEntries(topology)) {
+      const handler = handlers.get(name)!;
+      const id = pascalCase(name);
+      if (spec.stream) {
+        const subscription = new TableStreamSubscription(this, `${id}StreamSubscription`, {
+          table: this.table,
+          function: handler,
+          spec: spec.stream,
+        });
+        streamSubscriptions.set(name, subscription);
+        deadLetterQueues.push({ name: `${name}-stream-failures`, queue: subscription.failureQueue });
+      }
+      if (spec.consumer) {
+        const consumer = new EventConsumer(this, `${id}Consumer`, {
+          bus: this.bus,
+          function: handler,
+          functionTimeoutSeconds: spec.timeoutSeconds,
+          spec: spec.consumer,
+        });
+        consumers.set(name, consumer);
+        queues.push({ name, queue: consumer.queue });
+        deadLetterQueues.push({ name, queue: consumer.deadLetterQueue });
+      }
+      if (spec.schedules && spec.schedules.length > 0) {
+        schedules.set(
+          name,
+          new FunctionSchedules(this, `${id}Schedules`, { function: handler, schedules: spec.schedules }),
+        );
+      }
+    }
+    this.streamSubscriptions = streamSubscriptions;
+    this.consumers = consumers;
+    this.schedules = schedules;
+
+    this.observability = new Observability(this, 'Observability', {
+      functions: handlers,
+      api: this.http.api,
+      deadLetterQueues,
+      queues,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.http.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.http.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.observability.alarmTopic.topicArn,
+      description: 'Subscribe the on-call address or chat integration here',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+  }
+}

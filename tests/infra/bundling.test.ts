@@ -1,0 +1,136 @@
+/**
+ * Infra tier: one real bundle, to prove the function construct's esbuild settings produce an ES module
+ * that Node 24 loads and runs — the other infra tests skip bundling for speed.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '#infra/app.ts';
+import { BUNDLE_BUDGET_BYTES, esbuildOptions } from '#infra/bundling.ts';
+import { REPO_ROOT } from '#infra/constructs/function.ts';
+import { type Topology, topology } from '#infra/topology.ts';
+import { buildBundles } from '../../bench/bundles.ts';
+
+/** Storeline's topology reduced to the platform function: one asset to bundle. */
+const onlyPlatform: Topology = { ...topology, functions: { platform: topology.functions.platform } };
+
+describe('StorelineFunction bundling', () => {
+  // Under the repo so the bundle resolves `@aws-sdk/*` from node_modules, as Lambda resolves it from the runtime.
+  const cacheDir = join(REPO_ROOT, 'node_modules', '.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const outdir = mkdtempSync(join(cacheDir, 'storeline-bundle-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  // Real bundling with the local esbuild: no bundling-stacks context, no Docker.
+  const { app } = buildApp({ outdir, topology: onlyPlatform, nag: false });
+  const assembly = app.synth();
+  const assetDirs = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+
+  it('produces one asset with a minified ES module and its source map', () => {
+    // Prepare
+    expect(assetDirs).toHaveLength(1);
+    const dir = join(assembly.directory, assetDirs[0]!);
+
+    // Act
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+
+    // Assess
+    expect(
+      code.startsWith(
+        "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      ),
+    ).toBe(true);
+    expect(code).toMatch(/\bexport\s*\{/);
+    // Minified: a few long lines, not one statement per line.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('leaves only the AWS SDK external', () => {
+    // Prepare
+    const code = readFileSync(join(assembly.directory, assetDirs[0]!, 'index.mjs'), 'utf8');
+
+    // Act
+    const bareImports = [...code.matchAll(/(?:from|import)\s*\(?\s*["']([^"'./][^"']*)["']/g)].map(
+      (m) => m[1]!,
+    );
+
+    // Assess
+    expect(bareImports.filter((specifier) => !/^(node:|module$|@aws-sdk\/)/.test(specifier))).toEqual([]);
+  });
+
+  it('loads in Node 24 as ESM and answers GET /health', () => {
+    // Prepare
+    const url = pathToFileURL(join(assembly.directory, assetDirs[0]!, 'index.mjs')).href;
+    const script = `
+      const { handler } = await import(${JSON.stringify(url)});
+      const event = {
+        version: '2.0', routeKey: 'GET /health', rawPath: '/health', rawQueryString: '', headers: {},
+        isBase64Encoded: false,
+        requestContext: { requestId: 'bundle-test', http: { method: 'GET', path: '/health' } },
+      };
+      const context = {
+        functionName: 'platform', functionVersion: '$LATEST', awsRequestId: 'bundle-test',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:platform',
+        memoryLimitInMB: '256', getRemainingTimeInMillis: () => 5000,
+      };
+      const response = await handler(event, context);
+      process.stdout.write(JSON.stringify({ status: response.statusCode, body: JSON.parse(response.body) }));
+    `;
+
+    // Act
+    const output = execFileSync(
+      process.execPath,
+      ['--input-type=module', '--enable-source-maps', '-e', script],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, POWERTOOLS_DEV: 'false' },
+      },
+    );
+
+    // Assess
+    expect(JSON.parse(output)).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('is byte for byte what `esbuildOptions` builds, so the bench and budget measure the deployed bundle', async () => {
+    // Prepare
+    const file = join(outdir, 'direct', 'index.mjs');
+
+    // Act
+    await build({
+      ...esbuildOptions(join(REPO_ROOT, topology.functions.platform.entry), file),
+      absWorkingDir: REPO_ROOT,
+    });
+
+    // Assess
+    const deployed = readFileSync(join(assembly.directory, assetDirs[0]!, 'index.mjs'), 'utf8');
+    const direct = readFileSync(file, 'utf8');
+    // Only the source-map comment may differ (file names), never the code.
+    const code = (text: string) => text.replace(/\/\/# sourceMappingURL=.*$/m, '');
+    expect(code(direct)).toBe(code(deployed));
+  });
+});
+
+describe('Bundle budget', () => {
+  it(`keeps every function's minified bundle within ${BUNDLE_BUDGET_BYTES / 1024} KB`, async () => {
+    // Prepare
+    const outDir = mkdtempSync(join(REPO_ROOT, 'node_modules', '.cache', 'storeline-budget-'));
+    try {
+      // Act
+      const bundles = await buildBundles(outDir);
+
+      // Assess
+      expect(bundles.map((b) => b.name).sort()).toEqual(
+        ['hello-world', ...Object.keys(topology.functions)].sort(),
+      );
+      for (const bundle of bundles)
+        expect(bundle.bytes, bundle.name).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});

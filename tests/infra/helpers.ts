@@ -1,0 +1,102 @@
+/**
+ * Helpers for the infra tier: build the app with bundling skipped (template assertions do not need
+ * code), and find resources by the constructs that made them rather than by guessed logical ids.
+ */
+import { CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { buildApp } from '#infra/app.ts';
+import type { StorelineStack } from '#infra/stack.ts';
+import type { Topology } from '#infra/topology.ts';
+
+/** Context that makes asset bundling a no-op for every stack: tests run in a fraction of the time. */
+export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+/** The stack for a topology (default: Storeline's) and its template, bundling skipped, nag off. */
+export function synthesize(topology?: Topology): { stack: StorelineStack; template: Template } {
+  const { stack } = buildApp({ context: SKIP_BUNDLING, nag: false, topology });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+/** The logical id of a construct's CloudFormation resource (its default child for L2s). */
+export function logicalId(construct: IConstruct): string {
+  const element = construct.node.defaultChild ?? construct;
+  if (!CfnElement.isCfnElement(element))
+    throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(construct).getLogicalId(element);
+}
+
+export const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+export const getAtt = (construct: IConstruct, attribute = 'Arn') => ({
+  'Fn::GetAtt': [logicalId(construct), attribute],
+});
+
+/** The parts of a template resource the tests read. */
+export interface ResourceJson {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+export interface PolicyStatementJson {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: unknown;
+}
+
+interface PolicyDocumentJson {
+  readonly Statement: PolicyStatementJson[];
+}
+
+/** Every resource of a type, by logical id. */
+export function resourcesOfType(template: Template, type: string): Record<string, ResourceJson> {
+  return template.findResources(type) as Record<string, ResourceJson>;
+}
+
+/** One resource by logical id, failing clearly if it is missing. */
+export function resource(template: Template, id: string): ResourceJson {
+  const found = (template.toJSON().Resources as Record<string, ResourceJson>)[id];
+  if (!found) throw new Error(`No resource ${id} in the template`);
+  return found;
+}
+
+export const actionsOf = (statement: PolicyStatementJson): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+export const resourcesOf = (statement: PolicyStatementJson): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+/** Every statement of every identity policy in the template (`AWS::IAM::Policy` and inline role policies). */
+export function allIdentityStatements(template: Template): PolicyStatementJson[] {
+  const fromPolicies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as PolicyDocumentJson).Statement,
+  );
+  const fromRoles = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).flatMap((role) =>
+    ((role.Properties.Policies ?? []) as { PolicyDocument: PolicyDocumentJson }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    ),
+  );
+  return [...fromPolicies, ...fromRoles];
+}
+
+/** The statements of the policies attached to one role. */
+export function statementsForRole(template: Template, role: IConstruct): PolicyStatementJson[] {
+  const roleRef = ref(role);
+  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((policy) =>
+      (policy.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(roleRef)),
+    )
+    .flatMap((policy) => (policy.Properties.PolicyDocument as PolicyDocumentJson).Statement);
+}
+
+/** The actions a role is allowed, flattened. */
+export function allowedActions(template: Template, role: IConstruct): Set<string> {
+  return new Set(
+    statementsForRole(template, role)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf),
+  );
+}
