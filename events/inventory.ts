@@ -1,21 +1,28 @@
 /** Stock events (source `storeline.catalog`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, Sku } from '#shared/schemas.ts';
 import { envelopeOf } from './envelope.ts';
 
 export const StockChangedV1 = envelopeOf(
   'StockChanged',
   1,
+  /**
+   * A movement, as a delta. The resulting levels are deliberately not carried: orders move the same
+   * stock item concurrently and a transaction cannot read what it writes, so any level put here
+   * would be a guess or would force movements to lose every race against a flash sale. Consumers
+   * needing levels read them (`GET /products/{sku}`); `movementId` orders movements of one SKU.
+   */
   z.object({
     sku: Sku,
-    /** What moved the stock: a movement's reason, or the order transition that did. */
+    /** The movement's reason. */
     cause: z.enum(['receipt', 'adjustment', 'count']),
+    /** ULID of the movement: unique, and sorts a SKU's movements in the order they were recorded. */
     movementId: z.string(),
+    /** Signed change to `available` (and to `received`, the sum of all movements). */
     quantity: z.int(),
-    available: z.int().min(0),
-    reserved: z.int().min(0),
-    shipped: z.int().min(0),
+    note: z.string().optional(),
     occurredAt: IsoTimestamp,
+    /** The staff member's `sub`. */
     by: z.string(),
   }),
 );

@@ -1,9 +1,24 @@
 /** Order lifecycle events (source `storeline.orders`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Currency, IsoTimestamp, Money, Sku } from '#shared/schemas.ts';
 import { envelopeOf } from './envelope.ts';
 
 export const OrderChannel = z.enum(['web', 'mobile', 'phone', 'email']);
+export type OrderChannel = z.infer<typeof OrderChannel>;
+
+/** CONFIRMED → FULFILLING → SHIPPED → DELIVERED; CANCELLED from CONFIRMED or FULFILLING. */
+export const OrderStatus = z.enum(['CONFIRMED', 'FULFILLING', 'SHIPPED', 'DELIVERED', 'CANCELLED']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const ShippingAddress = z.object({
+  name: z.string(),
+  line1: z.string(),
+  line2: z.string().optional(),
+  city: z.string(),
+  postalCode: z.string(),
+  /** ISO 3166-1 alpha-2. */
+  country: z.string(),
+});
 
 export const OrderLineData = z.object({
   sku: Sku,
@@ -25,14 +40,22 @@ const OrderSummary = z.object({
   couponCode: z.string().optional(),
 });
 
-export const OrderPlacedV1 = envelopeOf('OrderPlaced', 1, OrderSummary.extend({ placedAt: IsoTimestamp }));
+export const OrderPlacedV1 = envelopeOf(
+  'OrderPlaced',
+  1,
+  OrderSummary.extend({
+    placedAt: IsoTimestamp,
+    /** Where fulfilment ships to; optional so that adding it kept v1 backwards compatible. */
+    shippingAddress: ShippingAddress.optional(),
+  }),
+);
 export const OrderCancelledV1 = envelopeOf(
   'OrderCancelled',
   1,
   OrderSummary.extend({
     cancelledAt: IsoTimestamp,
-    /** Status the order was in when cancelled (`CONFIRMED` or `FULFILLING`). */
-    previousStatus: z.string(),
+    /** Status the order was in when cancelled. */
+    previousStatus: z.enum(['CONFIRMED', 'FULFILLING']),
     reason: z.string().optional(),
     cancelledBy: z.string(),
   }),

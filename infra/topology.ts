@@ -3,9 +3,13 @@
  * queue and schedules. The CDK stack and the local runtime are generated from this object; tests
  * derive their expectations from it.
  */
+import { subscribeTo } from '#events/subscriptions.ts';
 import { catalogRoutes } from '#functions/catalog/contract.ts';
+import { orderRoutes } from '#functions/orders/contract.ts';
 import { platformRoutes } from '#functions/platform/contract.ts';
+import { reportsRoutes } from '#functions/reports/contract.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
+import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
 import type { FunctionSpec, Topology } from './topology/types.ts';
 
 export type { FunctionSpec, Topology } from './topology/types.ts';
@@ -50,6 +54,70 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'readWrite',
       routes: catalogRoutes,
+    },
+    orders: {
+      entry: 'functions/orders/handler.ts',
+      description: 'Order intake (reservation, idempotency), lifecycle and order queries',
+      memoryMb: 1024,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: orderRoutes,
+    },
+    publisher: {
+      entry: 'functions/publisher/handler.ts',
+      description: 'Puts outbox events on the bus: table stream, outbox INSERTs only',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      // Reads the stream (granted by its event source), never the table.
+      table: 'none',
+      publishesToBus: true,
+      stream: {
+        batchSize: 100,
+        maxBatchingWindowSeconds: 0,
+        retryAttempts: 10,
+        bisectBatchOnError: true,
+        // One batch per shard at a time keeps each shard's events in order.
+        parallelizationFactor: 1,
+        filter: { eventName: 'INSERT', pkPrefix: OUTBOX_PK_PREFIX },
+      },
+    },
+    fulfilment: {
+      entry: 'functions/fulfilment/handler.ts',
+      description: 'Starts fulfilment of placed orders: pick list, order FULFILLING, FulfilmentStarted',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
+    salesReports: {
+      entry: 'functions/reports/consumer.ts',
+      description: 'Per-day, per-channel sales counters from placed and cancelled orders',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced', 'OrderCancelled'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
+    reports: {
+      entry: 'functions/reports/handler.ts',
+      description: 'Sales reports, read from the counters by key',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'read',
+      routes: reportsRoutes,
     },
   },
 } as const satisfies Topology;

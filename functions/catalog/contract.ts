@@ -1,10 +1,10 @@
 /**
- * The catalogue's HTTP contract (API.md: products). The topology, the handler and the OpenAPI
- * document are all built from these definitions.
+ * The catalogue's HTTP contract (API.md: products and stock movements). The topology, the handler
+ * and the OpenAPI document are all built from these definitions.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from '#shared/http/contract.ts';
-import { Currency, IsoTimestamp, Money, Sku } from '#shared/schemas.ts';
+import { Currency, IsoTimestamp, Money, PageQuery, Sku, Ulid } from '#shared/schemas.ts';
 
 export const ProductInput = z
   .strictObject({
@@ -40,6 +40,55 @@ export type Product = z.infer<typeof Product>;
 
 const SkuParams = z.strictObject({ sku: Sku });
 
+/** Largest single movement; far above any real delivery, far below integer trouble. */
+export const MAX_MOVEMENT_QUANTITY = 1_000_000;
+
+export const MovementReason = z.enum(['receipt', 'adjustment', 'count']).meta({
+  description: 'receipt: goods in (positive); adjustment: damage, loss, return; count: stocktake correction',
+});
+
+export const StockMovementInput = z
+  .strictObject({
+    quantity: z
+      .int()
+      .min(-MAX_MOVEMENT_QUANTITY)
+      .max(MAX_MOVEMENT_QUANTITY)
+      .refine((q) => q !== 0, 'Must not be 0')
+      .meta({ description: 'Signed change to the available quantity' }),
+    reason: MovementReason,
+    note: z.string().trim().min(1).max(500).optional(),
+  })
+  .refine((m) => m.reason !== 'receipt' || m.quantity > 0, {
+    message: 'A receipt adds stock: quantity must be positive',
+    path: ['quantity'],
+  })
+  .meta({ id: 'StockMovementInput' });
+export type StockMovementInput = z.infer<typeof StockMovementInput>;
+
+export const StockMovement = z
+  .object({
+    id: Ulid,
+    sku: Sku,
+    quantity: z.int(),
+    reason: MovementReason,
+    note: z.string().optional(),
+    /** The staff member's `sub`. */
+    by: z.string(),
+    at: IsoTimestamp,
+  })
+  .meta({ id: 'StockMovement' });
+export type StockMovement = z.infer<typeof StockMovement>;
+
+/** `stock`: the levels read right after the movement committed (orders may have moved them too). */
+export const StockMovementResult = z
+  .object({ sku: Sku, stock: StockLevels, movement: StockMovement })
+  .meta({ id: 'StockMovementResult' });
+export type StockMovementResult = z.infer<typeof StockMovementResult>;
+
+export const StockMovementPage = z
+  .object({ items: z.array(StockMovement), nextCursor: z.string().nullable() })
+  .meta({ id: 'StockMovementPage' });
+
 export const catalogRoutes = {
   putProduct: defineRoute({
     method: 'PUT',
@@ -64,6 +113,33 @@ export const catalogRoutes = {
     access: 'authenticated',
     params: SkuParams,
     responses: { 200: { description: 'The product', schema: Product } },
+    errors: ['NOT_FOUND'],
+  }),
+  recordStockMovement: defineRoute({
+    method: 'POST',
+    path: '/products/{sku}/stock-movements',
+    operationId: 'recordStockMovement',
+    summary: 'Record a receipt, adjustment or count; refused when available would go below 0',
+    tag: 'catalog',
+    access: 'staff',
+    idempotencyKey: 'optional',
+    params: SkuParams,
+    body: StockMovementInput,
+    responses: {
+      201: { description: 'Movement recorded; the new stock levels', schema: StockMovementResult },
+    },
+    errors: ['NOT_FOUND', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'RATE_LIMITED'],
+  }),
+  listStockMovements: defineRoute({
+    method: 'GET',
+    path: '/products/{sku}/stock-movements',
+    operationId: 'listStockMovements',
+    summary: "A SKU's stock movements, newest first",
+    tag: 'catalog',
+    access: 'staff',
+    params: SkuParams,
+    query: PageQuery,
+    responses: { 200: { description: 'One page of movements', schema: StockMovementPage } },
     errors: ['NOT_FOUND'],
   }),
 } as const;

@@ -1,7 +1,8 @@
-/** Catalogue API: thin handler over the product module. */
+/** Catalogue API: thin handler over the product and stock-movement modules. */
 import { notFound } from '#shared/errors.ts';
 import { httpApi, json } from '#shared/http/handler.ts';
 import { catalogRoutes } from './contract.ts';
+import { listStockMovements, recordStockMovement } from './movements.ts';
 import { getProductWithStock, upsertProduct } from './products.ts';
 
 export const handler = httpApi(catalogRoutes, {
@@ -15,5 +16,21 @@ export const handler = httpApi(catalogRoutes, {
     const product = await getProductWithStock(params.sku);
     if (!product) throw notFound(`Product ${params.sku}`);
     return json(product);
+  },
+  recordStockMovement: async ({ params, body, principal, idempotencyKey, requestId }) => {
+    // A retry with the same key answers the first response, status included.
+    const { result } = await recordStockMovement({
+      sku: params.sku,
+      input: body,
+      by: principal.sub,
+      idempotencyKey,
+      correlationId: requestId,
+    });
+    return json(result, 201);
+  },
+  listStockMovements: async ({ params, query }) => {
+    const page = await listStockMovements(params.sku, query);
+    if (!page) throw notFound(`Product ${params.sku}`);
+    return json(page);
   },
 });

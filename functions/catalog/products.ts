@@ -1,22 +1,30 @@
 /**
  * Product and stock-level items. This module owns their keys; every access pattern is a named
- * function. A product and its stock share a partition, so one Query reads both.
+ * function. A product and its stock share a partition, so one Query reads both; the partition
+ * also holds the SKU's stock movements (`MOVEMENT#…`, see movements.ts), which sort before
+ * `PRODUCT`, so the product read is a range `PRODUCT`..`STOCK` that never touches them.
  *
  * | item    | pk             | sk        |
  * |---------|----------------|-----------|
  * | product | PRODUCT#<sku>  | PRODUCT   |
  * | stock   | PRODUCT#<sku>  | STOCK     |
+ *
+ * Stock levels move only through the write builders below, each a `TransactWriteItems` entry for
+ * the caller's own transaction, each conditioned so no level can go negative:
+ * `available + reserved + shipped` always equals `received`, the sum of the SKU's movements.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { ddb, tableName } from '#shared/ddb.ts';
+import type { TransactWrite } from '#shared/transactions.ts';
 import type { Product } from './contract.ts';
 
 export const productPk = (sku: string): string => `PRODUCT#${sku}`;
 export const productKey = (sku: string) => ({ pk: productPk(sku), sk: 'PRODUCT' }) as const;
 export const stockKey = (sku: string) => ({ pk: productPk(sku), sk: 'STOCK' }) as const;
 
-const ProductItem = z.object({
+/** A product item as stored. */
+export const ProductItem = z.object({
   sku: z.string(),
   name: z.string(),
   price: z.int(),
@@ -85,8 +93,8 @@ export async function getProductWithStock(sku: string): Promise<Product | undefi
   const result = await ddb.send(
     new QueryCommand({
       TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': productPk(sku) },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :product AND :stock',
+      ExpressionAttributeValues: { ':pk': productPk(sku), ':product': 'PRODUCT', ':stock': 'STOCK' },
       ConsistentRead: true,
     }),
   );
@@ -99,4 +107,93 @@ export async function getProductWithStock(sku: string): Promise<Product | undefi
     ...product,
     stock: { available: stock.available, reserved: stock.reserved, shipped: stock.shipped },
   };
+}
+
+/**
+ * Order intake's guard on the catalogue: the product is still active and unchanged since its price
+ * and name were read (every product write bumps `version`).
+ */
+export function productUnchangedCheck(sku: string, version: number): TransactWrite {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: productKey(sku),
+      ConditionExpression: 'version = :version AND active = :true',
+      ExpressionAttributeValues: { ':version': version, ':true': true },
+    },
+  };
+}
+
+/** Reserves `quantity` for an order: available → reserved, refused when fewer are available. */
+export function reserveStockWrite(sku: string, quantity: number, now: string): TransactWrite {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression: 'SET available = available - :q, reserved = reserved + :q, updatedAt = :now',
+      ConditionExpression: 'available >= :q',
+      ExpressionAttributeValues: { ':q': quantity, ':now': now },
+    },
+  };
+}
+
+/** Releases a reservation (cancellation): reserved → available. */
+export function releaseStockWrite(sku: string, quantity: number, now: string): TransactWrite {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression: 'SET available = available + :q, reserved = reserved - :q, updatedAt = :now',
+      ConditionExpression: 'reserved >= :q',
+      ExpressionAttributeValues: { ':q': quantity, ':now': now },
+    },
+  };
+}
+
+/** Ships a reservation: reserved → shipped. */
+export function shipStockWrite(sku: string, quantity: number, now: string): TransactWrite {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression: 'SET reserved = reserved - :q, shipped = shipped + :q, updatedAt = :now',
+      ConditionExpression: 'reserved >= :q',
+      ExpressionAttributeValues: { ':q': quantity, ':now': now },
+    },
+  };
+}
+
+/**
+ * A stock movement's change to the levels: `available` and `received` move by `quantity`, and a
+ * removal is refused when fewer are available. No other condition: a movement must never lose a
+ * race against orders reserving the same SKU (a receipt during a flash sale has to land).
+ */
+export function moveStockWrite(sku: string, quantity: number, now: string): TransactWrite {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression:
+        'SET entity = :entity, sku = :sku, updatedAt = :now, ' +
+        'reserved = if_not_exists(reserved, :zero), shipped = if_not_exists(shipped, :zero) ' +
+        'ADD available :q, received :q',
+      ...(quantity < 0 ? { ConditionExpression: 'available >= :needed' } : {}),
+      ExpressionAttributeValues: {
+        ':entity': 'Stock',
+        ':sku': sku,
+        ':now': now,
+        ':zero': 0,
+        ':q': quantity,
+        ...(quantity < 0 ? { ':needed': -quantity } : {}),
+      },
+    },
+  };
+}
+
+/** The stock levels of a SKU (zero when nothing was ever received), strongly consistent. */
+export async function getStockLevels(sku: string): Promise<StockRecord> {
+  const result = await ddb.send(
+    new GetCommand({ TableName: tableName, Key: stockKey(sku), ConsistentRead: true }),
+  );
+  return StockItem.parse(result.Item ?? {});
 }

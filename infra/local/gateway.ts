@@ -98,14 +98,30 @@ function isText(contentType: string | undefined): boolean {
   return /^(text\/|application\/(json|[\w.+-]*\+json|x-www-form-urlencoded|xml))/i.test(contentType);
 }
 
+/** A request to a local-only `/_local/*` endpoint other than the token one. */
+export interface LocalRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: Buffer;
+}
+
 export interface GatewayOptions {
   readonly topology: Topology;
   readonly host: FunctionHost;
   readonly issuer: LocalIssuer;
   readonly log?: (line: string) => void;
+  /** Serves other `/_local/*` requests (queues, DLQs); undefined falls through to the routes. */
+  readonly extras?: (request: LocalRequest) => Promise<HttpResult | undefined>;
 }
 
-export function createGateway({ topology, host, issuer, log = () => undefined }: GatewayOptions): Server {
+export function createGateway({
+  topology,
+  host,
+  issuer,
+  log = () => undefined,
+  extras,
+}: GatewayOptions): Server {
   const routes = allRoutes(topology)
     .map(({ functionName, route }) => compile(functionName, route))
     .sort((a, b) => specificity(b.route) - specificity(a.route));
@@ -137,6 +153,14 @@ export function createGateway({ topology, host, issuer, log = () => undefined }:
       }
       send(res, { status: 201, body: { token: await issuer.mint(parsed.data), tokenType: 'Bearer' } });
       return;
+    }
+
+    if (extras && url.pathname.startsWith('/_local/')) {
+      const result = await extras({ method, path: url.pathname, query: url.searchParams, body });
+      if (result) {
+        send(res, result);
+        return;
+      }
     }
 
     let matched: { compiled: CompiledRoute; params: Record<string, string> } | undefined;

@@ -5,6 +5,8 @@
  *   npm start -- --in-memory       nothing kept
  *   npm start -- --reset           wipe the on-disk data first
  *   PORT=4000 npm start            another HTTP port (DYNAMODB_PORT for DynamoDB Local)
+ *   LOCAL_VISIBILITY_TIMEOUT_SECONDS=5 npm start
+ *                                  consumer retries after 5 s instead of the topology's timeout
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -30,6 +32,14 @@ function portFrom(value: string | undefined, fallback: number, what: string): nu
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new LocalRuntimeError(`${what} must be a port number, got "${value}"`);
   return port;
+}
+
+function optionalSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0)
+    throw new LocalRuntimeError(`LOCAL_VISIBILITY_TIMEOUT_SECONDS must be whole seconds, got "${value}"`);
+  return seconds;
 }
 
 const started = Date.now();
@@ -62,6 +72,7 @@ try {
     jwtSecret: process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET,
     logLevel: process.env.LOG_LEVEL ?? (quiet ? 'WARN' : 'INFO'),
     emitMetrics: process.env.EMIT_METRICS === 'true',
+    visibilityTimeoutSeconds: optionalSeconds(process.env.LOCAL_VISIBILITY_TIMEOUT_SECONDS),
     log: quiet ? () => undefined : (line) => console.log(`  ${line}`),
   });
   const routes = allRoutes(runtime.topology);
@@ -74,6 +85,8 @@ try {
       `  Token      curl -s -X POST ${runtime.url}/_local/token -d '{"sub":"alice","groups":["staff"]}'`,
       `  DynamoDB   ${runtime.dynamoDbEndpoint}   table "${runtime.tableName}", ${dataDir ? `data in ${dataDir} (npm start -- --reset wipes it)` : 'in memory'}`,
       `  Functions  ${functions.join(', ')}`,
+      `  Events     bus "${runtime.topology.bus.name}" at ${runtime.eventBridgeEndpoint}; queues ${[...runtime.backbone.queues.keys()].join(', ')}`,
+      `             npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );

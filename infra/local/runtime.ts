@@ -4,9 +4,13 @@
  * the local services through the standard `AWS_ENDPOINT_URL_*` variables set here.
  */
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { FunctionSpec, Topology } from '../topology/types.ts';
 import { topology as defaultTopology, functionEnvironment } from '../topology.ts';
+import { localAdmin } from './admin.ts';
+import { LocalBackbone, localStreamsClient } from './backbone.ts';
 import {
   ensureTable,
   LOCAL_CREDENTIALS,
@@ -31,6 +35,12 @@ export interface RuntimeOptions {
   readonly emitMetrics?: boolean;
   readonly log?: (line: string) => void;
   readonly topology?: Topology;
+  /** Port of the local EventBridge endpoint; 0 or undefined picks a free one. */
+  readonly eventBridgePort?: number;
+  /** Replaces every consumer queue's visibility timeout (seconds), to see retries sooner. */
+  readonly visibilityTimeoutSeconds?: number | undefined;
+  /** How often idle queues and the table's stream are polled (ms). */
+  readonly pollIntervalMs?: number | undefined;
 }
 
 export interface Runtime {
@@ -38,8 +48,16 @@ export interface Runtime {
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
   readonly topology: Topology;
+  /** The local EventBridge endpoint (`AWS_ENDPOINT_URL_EVENTBRIDGE` of every function). */
+  readonly eventBridgeEndpoint: string;
+  /** Bus, queues and event sources, for inspection. */
+  readonly backbone: LocalBackbone;
+  readonly host: FunctionHost;
   stop(): Promise<void>;
 }
+
+/** Where the backbone keeps checkpoints and queued messages when data is on disk. */
+export const LOCAL_STATE_FILE = 'storeline-local-state.json';
 
 export const DEFAULT_JWT_SECRET = 'storeline-local-only-jwt-secret';
 
@@ -77,7 +95,7 @@ export function localFunctionEnvironment(
   t: Topology,
   name: string,
   fn: FunctionSpec,
-  endpoints: { dynamodb: string },
+  endpoints: { dynamodb: string; eventbridge?: string },
   options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics'>,
 ): Record<string, string> {
   return {
@@ -88,6 +106,7 @@ export function localFunctionEnvironment(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
+    ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -113,23 +132,46 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stops.push(() => dynamo.stop());
     const client = localDynamoClient(dynamo.endpoint);
     const created = await ensureTable(client, t.table, t.table.name);
+    const streamArn = (await client.send(new DescribeTableCommand({ TableName: t.table.name }))).Table
+      ?.LatestStreamArn;
     client.destroy();
+    if (!streamArn) throw new LocalRuntimeError(`Table ${t.table.name} has no stream`);
     log(`table ${t.table.name} ${created ? 'created' : 'found'}`);
+
+    const backbone = new LocalBackbone({
+      topology: t,
+      region: LOCAL_REGION,
+      stateFile: options.dataDir ? join(options.dataDir, LOCAL_STATE_FILE) : undefined,
+      eventBridgePort: options.eventBridgePort ?? 0,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      pollIntervalMs: options.pollIntervalMs,
+      log,
+    });
+    const eventbridge = await backbone.listen();
+    stops.push(() => backbone.stop());
+    const streams = localStreamsClient(dynamo.endpoint, LOCAL_REGION);
+    stops.push(async () => streams.destroy());
 
     const host = new FunctionHost({
       topology: t,
       rootDir: ROOT_DIR,
       environmentFor: (name, fn) =>
-        localFunctionEnvironment(t, name, fn, { dynamodb: dynamo.endpoint }, options),
+        localFunctionEnvironment(t, name, fn, { dynamodb: dynamo.endpoint, eventbridge }, options),
     });
-    stops.push(() => host.stop());
+    // Event sources stop before the host, so no batch is cut off by its function going away.
+    stops.push(async () => {
+      await backbone.stopSources();
+      await host.stop();
+    });
     await host.startAll();
+    backbone.start((name, event) => host.invoke(name, event), { client: streams, streamArn });
 
     const server = createGateway({
       topology: t,
       host,
       issuer: localIssuer(options.jwtSecret ?? DEFAULT_JWT_SECRET),
       log,
+      extras: localAdmin(backbone),
     });
     const port = await listen(server, options.port);
     stops.push(
@@ -144,6 +186,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dynamoDbEndpoint: dynamo.endpoint,
       tableName: t.table.name,
       topology: t,
+      eventBridgeEndpoint: eventbridge,
+      backbone,
+      host,
       stop,
     };
   } catch (error) {

@@ -1,0 +1,148 @@
+/**
+ * Cold start: a fresh Node process imports a function's production bundle and completes a first
+ * invocation with a realistic event; the figure is the child's `performance.now()` at the end
+ * (time since the process started, Node's own boot included). Divided by the same for a
+ * hello-world bundle measured in the same run.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { EventEnvelope } from '#events/envelope.ts';
+import type { FunctionSpec } from '#infra/topology/types.ts';
+import { outboxItem } from '#shared/outbox.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+
+/** Query strings for routes whose first invocation needs them to do real work. */
+const SAMPLE_QUERY: Record<string, Record<string, string>> = {
+  'GET /reports/sales': { from: '2026-03-01', to: '2026-03-07' },
+};
+
+function sample(type: string): EventEnvelope {
+  return JSON.parse(
+    readFileSync(join(ROOT, 'events', 'samples', `${type}.v1.json`), 'utf8'),
+  ) as EventEnvelope;
+}
+
+/** The first event a function of this kind would receive in AWS. */
+export function firstEvent(name: string, fn: FunctionSpec | undefined): unknown {
+  if (!fn) return { version: '2.0', routeKey: 'GET /', rawPath: '/', requestContext: { requestId: 'cold' } };
+  const routes = Object.values(fn.routes ?? {});
+  const route = routes.find((r) => r.method === 'GET') ?? routes[0];
+  if (route) {
+    const key = `${route.method} ${route.path}`;
+    const params = Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1], 'BENCH-1']));
+    const query = SAMPLE_QUERY[key];
+    return {
+      version: '2.0',
+      routeKey: key,
+      rawPath: route.path.replace(/\{\w+\}/g, 'BENCH-1'),
+      rawQueryString: new URLSearchParams(query).toString(),
+      headers: {},
+      ...(query ? { queryStringParameters: query } : {}),
+      ...(Object.keys(params).length ? { pathParameters: params } : {}),
+      isBase64Encoded: false,
+      requestContext: {
+        requestId: 'cold-start',
+        routeKey: key,
+        http: { method: route.method, path: route.path },
+        authorizer: { jwt: { claims: { sub: 'bench-staff', 'cognito:groups': '[staff]' } } },
+      },
+    };
+  }
+  if (fn.consumer) {
+    const type = fn.consumer.events[0]?.detailTypes[0] ?? 'OrderPlaced';
+    const envelope = sample(type);
+    const detail = { ...envelope, id: '01JQ8Z4R7D3K5M7P9Q1S3T5V7Z' };
+    return {
+      Records: [
+        {
+          messageId: 'cold-start-1',
+          receiptHandle: 'cold-start',
+          body: JSON.stringify({
+            version: '0',
+            id: 'cold-start',
+            'detail-type': type,
+            source: envelope.source,
+            account: '000000000000',
+            time: envelope.occurredAt,
+            region: 'us-east-1',
+            resources: [],
+            detail,
+          }),
+          attributes: {
+            ApproximateReceiveCount: '1',
+            SentTimestamp: String(Date.now()),
+            SenderId: 'bench',
+            ApproximateFirstReceiveTimestamp: String(Date.now()),
+          },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${name}`,
+          awsRegion: 'us-east-1',
+        },
+      ],
+    };
+  }
+  if (fn.stream) {
+    const item = outboxItem({ ...sample('OrderPlaced'), id: '01JQ8Z4R7D3K5M7P9Q1S3T5V7Y' });
+    return {
+      Records: [
+        {
+          eventID: 'cold-start',
+          eventName: 'INSERT',
+          eventVersion: '1.1',
+          eventSource: 'aws:dynamodb',
+          awsRegion: 'us-east-1',
+          dynamodb: {
+            Keys: marshall({ pk: item.pk, sk: item.sk }),
+            NewImage: marshall(item, { removeUndefinedValues: true }),
+            SequenceNumber: '100000000000000000001',
+            SizeBytes: 512,
+            StreamViewType: 'NEW_IMAGE',
+          },
+          eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/storeline/stream/cold-start',
+        },
+      ],
+    };
+  }
+  return {};
+}
+
+const HARNESS = `
+const [file, eventJson] = process.argv.slice(-2);
+const { handler } = await import(file);
+const loaded = performance.now();
+await handler(JSON.parse(eventJson), {
+  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench', functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '1024',
+  awsRequestId: 'cold-start', logGroupName: 'bench', logStreamName: 'bench',
+  getRemainingTimeInMillis: () => 10000, callbackWaitsForEmptyEventLoop: false,
+});
+process.stdout.write(JSON.stringify({ loadedMs: loaded, totalMs: performance.now() }));
+`;
+
+export interface ColdStartSample {
+  readonly loadedMs: number;
+  readonly totalMs: number;
+}
+
+/** One fresh process: import the bundle, invoke once, report times since process start. */
+export async function coldStart(
+  bundleFile: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<ColdStartSample> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', HARNESS, pathToFileURL(bundleFile).href, JSON.stringify(event)],
+    { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT, maxBuffer: 4 * 1024 * 1024 },
+  );
+  const last = stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(last) as ColdStartSample;
+}

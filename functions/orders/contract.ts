@@ -1,0 +1,181 @@
+/**
+ * The orders HTTP contract (API.md: orders). The topology, the handler and the OpenAPI document
+ * are all built from these definitions.
+ */
+import * as z from 'zod';
+import { OrderChannel, OrderStatus } from '#events/orders.ts';
+import { defineRoute } from '#shared/http/contract.ts';
+import { Currency, IsoTimestamp, Money, PageQuery, Sku } from '#shared/schemas.ts';
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from './rules.ts';
+
+/** 26 Crockford base32 characters: derived from the caller and their Idempotency-Key. */
+export const OrderId = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Must be an order id')
+  .meta({ description: 'Order id (26 characters, Crockford base32)', example: '7R3G0B5QZ6X1M9D2K4T8V0W5YC' });
+
+/** A customer id is the customer's token `sub`. */
+export const CustomerId = z
+  .string()
+  .regex(/^[\w.:@|+-]{1,128}$/, 'Letters, digits and . _ : @ | + -; at most 128 characters')
+  .meta({ description: "The customer's id (their token's `sub`)" });
+
+export const CouponCode = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'Letters, digits, dash or underscore; at most 64 characters');
+
+export const ShippingAddressInput = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    line1: z.string().trim().min(1).max(200),
+    line2: z.string().trim().min(1).max(200).optional(),
+    city: z.string().trim().min(1).max(100),
+    postalCode: z.string().trim().min(1).max(20),
+    country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code such as DE'),
+  })
+  .meta({ id: 'ShippingAddress' });
+
+export const OrderLineInput = z.strictObject({
+  sku: Sku,
+  quantity: z.int().min(1).max(MAX_LINE_QUANTITY),
+});
+
+export const PlaceOrderInput = z
+  .strictObject({
+    customerId: CustomerId.optional().meta({ description: 'Staff only: the customer ordered for' }),
+    lines: z
+      .array(OrderLineInput)
+      .min(1)
+      .max(MAX_ORDER_LINES, `At most ${MAX_ORDER_LINES} lines: one transaction reserves them all`),
+    couponCode: CouponCode.optional(),
+    channel: OrderChannel.default('web'),
+    shippingAddress: ShippingAddressInput,
+  })
+  .meta({ id: 'PlaceOrderInput' });
+export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
+
+export const ShipOrderInput = z
+  .strictObject({
+    carrier: z.string().trim().min(1).max(100),
+    trackingNumber: z.string().trim().min(1).max(100),
+  })
+  .meta({ id: 'ShipOrderInput' });
+
+export const OrderLine = z.object({
+  sku: Sku,
+  name: z.string(),
+  quantity: z.int().min(1),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+
+export const Shipment = z.object({
+  carrier: z.string(),
+  trackingNumber: z.string(),
+  shippedAt: IsoTimestamp,
+  deliveredAt: IsoTimestamp.optional(),
+});
+
+export const Order = z
+  .object({
+    id: OrderId,
+    customerId: z.string(),
+    status: OrderStatus,
+    lines: z.array(OrderLine),
+    subtotal: Money,
+    discount: Money,
+    total: Money,
+    currency: Currency,
+    couponCode: z.string().optional(),
+    channel: OrderChannel,
+    shippingAddress: ShippingAddressInput,
+    history: z.array(z.object({ status: OrderStatus, at: IsoTimestamp })),
+    shipments: z.array(Shipment),
+    invoiceId: z.string().optional(),
+    creditNoteId: z.string().optional(),
+    placedAt: IsoTimestamp,
+    updatedAt: IsoTimestamp,
+  })
+  .meta({ id: 'Order' });
+export type OrderView = z.infer<typeof Order>;
+
+export const OrderPage = z
+  .object({ items: z.array(Order), nextCursor: z.string().nullable() })
+  .meta({ id: 'OrderPage' });
+
+const OrderParams = z.strictObject({ id: OrderId });
+
+export const ListOrdersQuery = PageQuery.extend({
+  customerId: CustomerId.optional().meta({ description: 'Required for staff; customers list their own' }),
+});
+
+export const orderRoutes = {
+  placeOrder: defineRoute({
+    method: 'POST',
+    path: '/orders',
+    operationId: 'placeOrder',
+    summary: 'Place an order: prices from the catalogue, every line reserved atomically or none',
+    tag: 'orders',
+    access: 'authenticated',
+    idempotencyKey: 'required',
+    body: PlaceOrderInput,
+    responses: { 201: { description: 'Order placed (or the first response to this key)', schema: Order } },
+    errors: ['FORBIDDEN', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'COUPON_NOT_APPLICABLE', 'RATE_LIMITED'],
+  }),
+  getOrder: defineRoute({
+    method: 'GET',
+    path: '/orders/{id}',
+    operationId: 'getOrder',
+    summary: 'An order (its customer or staff)',
+    tag: 'orders',
+    access: 'authenticated',
+    params: OrderParams,
+    responses: { 200: { description: 'The order', schema: Order } },
+    errors: ['NOT_FOUND'],
+  }),
+  listOrders: defineRoute({
+    method: 'GET',
+    path: '/orders',
+    operationId: 'listOrders',
+    summary: "A customer's orders, newest first",
+    tag: 'orders',
+    access: 'authenticated',
+    query: ListOrdersQuery,
+    responses: { 200: { description: 'One page of orders', schema: OrderPage } },
+    errors: ['FORBIDDEN'],
+  }),
+  cancelOrder: defineRoute({
+    method: 'POST',
+    path: '/orders/{id}/cancel',
+    operationId: 'cancelOrder',
+    summary: 'Cancel before shipment: every reservation and the coupon are released',
+    tag: 'orders',
+    access: 'authenticated',
+    params: OrderParams,
+    responses: { 200: { description: 'The cancelled order', schema: Order } },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'RATE_LIMITED'],
+  }),
+  shipOrder: defineRoute({
+    method: 'POST',
+    path: '/orders/{id}/ship',
+    operationId: 'shipOrder',
+    summary: 'Record the shipment: reserved stock becomes shipped',
+    tag: 'orders',
+    access: 'staff',
+    params: OrderParams,
+    body: ShipOrderInput,
+    responses: { 200: { description: 'The shipped order', schema: Order } },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'RATE_LIMITED'],
+  }),
+  deliverOrder: defineRoute({
+    method: 'POST',
+    path: '/orders/{id}/deliver',
+    operationId: 'deliverOrder',
+    summary: 'Record the delivery',
+    tag: 'orders',
+    access: 'staff',
+    params: OrderParams,
+    responses: { 200: { description: 'The delivered order', schema: Order } },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'RATE_LIMITED'],
+  }),
+} as const;

@@ -1,0 +1,186 @@
+/**
+ * Order intake: one `TransactWriteItems` holding the order (`attribute_not_exists`), a reservation
+ * per distinct SKU (`available >= :q`), a check per SKU that the product is unchanged since it was
+ * priced, the coupon hook's writes and the `OrderPlaced` outbox item. Its conditions make
+ * overselling impossible whatever the concurrency; a cancellation is explained from its reasons.
+ *
+ * Idempotency costs no extra round trip: the order id is derived from the caller's `sub` and their
+ * Idempotency-Key, and the order item is read in the same `BatchGetItem` as the products. When it
+ * exists already (a retry), or its condition fails (a concurrent duplicate won), the answer is the
+ * first response — the order as it was placed — if the request fingerprint matches, and 422
+ * `IDEMPOTENCY_KEY_REUSED` if not.
+ */
+import {
+  ProductItem,
+  type ProductRecord,
+  productKey,
+  productUnchangedCheck,
+  reserveStockWrite,
+} from '#functions/catalog/products.ts';
+import type { Principal } from '#shared/auth.ts';
+import { ddb, tableName } from '#shared/ddb.ts';
+import { AppError } from '#shared/errors.ts';
+import { idempotentId } from '#shared/idempotency.ts';
+import { outboxPut } from '#shared/outbox.ts';
+import { batchGetItems, contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
+import type { PlaceOrderInput } from './contract.ts';
+import { redeemCoupon } from './coupons.ts';
+import { orderEvent } from './events.ts';
+import { asPlaced, getOrder, type Order, orderFromItem, orderKey, placeOrderPut } from './orders.ts';
+import {
+  classifyIntakeFailure,
+  type IntakeTag,
+  mergeLines,
+  orderCustomer,
+  orderRequestHash,
+  outOfStock,
+  priceLines,
+} from './rules.ts';
+
+/** Catalogue re-reads when a product changes between pricing and commit. */
+const MAX_INTAKE_ATTEMPTS = 3;
+
+export interface PlaceOrderRequest {
+  readonly principal: Principal;
+  readonly idempotencyKey: string;
+  readonly input: PlaceOrderInput;
+  readonly correlationId: string;
+}
+
+export interface PlaceOrderOutcome {
+  /** False when the order already existed under this key (a retry). */
+  readonly created: boolean;
+  readonly order: Order;
+}
+
+/** The order id for (principal, key): the same on every retry, different for every other caller. */
+export const orderIdFor = (sub: string, idempotencyKey: string): string =>
+  idempotentId('order', sub, idempotencyKey);
+
+function replay(order: Order, hash: string): PlaceOrderOutcome {
+  if (order.requestHash !== hash) {
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used for a different order request',
+      { orderId: order.id },
+    );
+  }
+  return { created: false, order: asPlaced(order) };
+}
+
+/** The stored order under this id, which must exist (its condition just failed). */
+async function existing(orderId: string): Promise<Order> {
+  const order = await getOrder(orderId);
+  if (!order) throw new Error(`Order ${orderId} failed attribute_not_exists but cannot be read`);
+  return order;
+}
+
+export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrderOutcome> {
+  const { principal, idempotencyKey, input, correlationId } = request;
+  const customerId = orderCustomer(principal, input.customerId);
+  const orderId = orderIdFor(principal.sub, idempotencyKey);
+  const hash = orderRequestHash(customerId, input);
+  const merged = mergeLines(input.lines);
+
+  for (let attempt = 0; attempt < MAX_INTAKE_ATTEMPTS; attempt++) {
+    // One round trip: a retry finds its order here; a first call gets the prices it needs.
+    const items = await batchGetItems(ddb, tableName, [
+      orderKey(orderId),
+      ...merged.map((l) => productKey(l.sku)),
+    ]);
+    const stored = items.find((i) => i.sk === 'ORDER');
+    if (stored) return replay(orderFromItem(stored), hash);
+    const products = new Map<string, ProductRecord>();
+    for (const item of items.filter((i) => i.sk === 'PRODUCT')) {
+      const product = ProductItem.parse(item);
+      products.set(product.sku, product);
+    }
+    const { lines, currency, subtotal } = priceLines(input.lines, products);
+
+    const placedAt = new Date().toISOString();
+    const coupon = await redeemCoupon({
+      couponCode: input.couponCode,
+      orderId,
+      customerId,
+      subtotal,
+      currency,
+      now: placedAt,
+    });
+    const discount = Math.min(coupon.discount, subtotal);
+    const order: Order = {
+      id: orderId,
+      customerId,
+      status: 'CONFIRMED',
+      lines,
+      subtotal,
+      discount,
+      total: subtotal - discount,
+      currency,
+      ...(input.couponCode === undefined ? {} : { couponCode: input.couponCode }),
+      channel: input.channel,
+      shippingAddress: input.shippingAddress,
+      history: [{ status: 'CONFIRMED', at: placedAt, by: principal.sub }],
+      shipments: [],
+      placedAt,
+      updatedAt: placedAt,
+      placedBy: principal.sub,
+      requestHash: hash,
+    };
+    const event = orderEvent(
+      'OrderPlaced',
+      {
+        orderId,
+        customerId,
+        channel: order.channel,
+        currency,
+        lines,
+        subtotal,
+        discount,
+        total: order.total,
+        ...(order.couponCode === undefined ? {} : { couponCode: order.couponCode }),
+        placedAt,
+        shippingAddress: order.shippingAddress,
+      },
+      { correlationId, occurredAt: placedAt },
+    );
+
+    const writes: TaggedWrite<IntakeTag>[] = [
+      { tag: { kind: 'order' }, write: placeOrderPut(order) },
+      { tag: { kind: 'outbox' }, write: outboxPut(tableName, event) },
+      ...coupon.writes.map((write) => ({ tag: { kind: 'coupon' } as const, write })),
+      ...lines.flatMap((line) => [
+        {
+          tag: { kind: 'stock', sku: line.sku } as const,
+          write: reserveStockWrite(line.sku, line.quantity, placedAt),
+        },
+        {
+          tag: { kind: 'product', sku: line.sku } as const,
+          write: productUnchangedCheck(line.sku, products.get(line.sku)!.version),
+        },
+      ]),
+    ];
+
+    const outcome = await transactWrite(ddb, writes);
+    if (outcome.ok) return { created: true, order };
+    const failure = classifyIntakeFailure(outcome.failed);
+    switch (failure.kind) {
+      case 'duplicate':
+        return replay(await existing(orderId), hash);
+      case 'catalogue-changed':
+        continue;
+      case 'out-of-stock': {
+        // DynamoDB reports every failed condition, so a committed duplicate shows as 'duplicate'
+        // above. This read covers the one gap: the winner still in flight (our order item was
+        // conflicted, not failed) and committing before our last attempt was judged.
+        const winner = await getOrder(orderId);
+        if (winner) return replay(winner, hash);
+        throw outOfStock(failure.skus);
+      }
+      case 'coupon':
+        throw coupon.refusal();
+      case 'unexpected':
+        throw new Error(`Order intake cancelled by ${JSON.stringify(failure.tags)}`);
+    }
+  }
+  throw contention('The catalogue entry of a product in this order');
+}
