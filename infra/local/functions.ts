@@ -1,6 +1,13 @@
 /**
- * Hosts the topology's functions locally, each in its own worker thread (its own environment and
- * module state, like a Lambda container), with the topology's timeout enforced per invocation.
+ * Hosts the topology's functions locally the way Lambda runs them: each function has a pool of
+ * containers (worker threads with the function's own environment and module state), and a
+ * container serves one invocation at a time. Pools scale out on demand up to a concurrency limit
+ * (cold starts happen when they do, as in AWS) and queue beyond it. The topology's timeout runs
+ * from the moment a container takes the invocation; a container that times out or crashes is
+ * replaced, as Lambda resets a sandbox.
+ *
+ * One invocation per container matters: Powertools' logger and metrics keep per-invocation state
+ * in module scope, which concurrent invocations in one isolate would mix.
  */
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,16 +24,27 @@ export class InvocationError extends Error {
   }
 }
 
-interface Pending {
+/** Containers per function when the topology does not say; LOCAL_MAX_CONCURRENCY overrides. */
+export const DEFAULT_LOCAL_CONCURRENCY = 16;
+
+interface Invocation {
+  readonly event: unknown;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 interface Container {
-  worker: Worker;
-  pending: Map<number, Pending>;
-  ready: Promise<void>;
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  isReady: boolean;
+  current?: { id: number; invocation: Invocation; timer: NodeJS.Timeout } | undefined;
+}
+
+interface Pool {
+  readonly name: string;
+  readonly spec: FunctionSpec;
+  readonly containers: Set<Container>;
+  readonly queue: Invocation[];
 }
 
 type Message =
@@ -40,63 +58,118 @@ export interface FunctionHostOptions {
   readonly rootDir: string;
   /** Environment for a function: the topology's variables plus local endpoints. */
   readonly environmentFor: (name: string, fn: FunctionSpec) => Record<string, string>;
+  /** Most containers per function. */
+  readonly maxConcurrency?: number;
 }
 
 export class FunctionHost {
   private readonly options: FunctionHostOptions;
-  private readonly containers = new Map<string, Container>();
+  private readonly pools = new Map<string, Pool>();
+  private readonly maxConcurrency: number;
   private nextId = 1;
   private stopped = false;
 
   constructor(options: FunctionHostOptions) {
     this.options = options;
+    this.maxConcurrency =
+      options.maxConcurrency ?? (Number(process.env.LOCAL_MAX_CONCURRENCY) || DEFAULT_LOCAL_CONCURRENCY);
   }
 
-  /** Starts every function's container (cold starts happen at launch, not on the first request). */
+  /** Starts one container per function, so the first request of each is not a cold start. */
   async startAll(): Promise<void> {
-    await Promise.all(Object.keys(this.options.topology.functions).map((name) => this.container(name).ready));
+    await Promise.all(
+      Object.keys(this.options.topology.functions).map((name) => this.spawn(this.pool(name)).ready),
+    );
   }
 
-  async invoke(name: string, event: unknown): Promise<unknown> {
-    if (this.stopped) throw new InvocationError(name, 'runtime is stopping');
-    const fn = this.spec(name);
-    const container = this.container(name);
-    await container.ready;
-    const id = this.nextId++;
-    const timeoutMs = fn.timeoutSeconds * 1000;
+  invoke(name: string, event: unknown): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new InvocationError(name, 'runtime is stopping'));
+    const pool = this.pool(name);
     return new Promise((resolvePromise, rejectPromise) => {
-      const timer = setTimeout(() => {
-        container.pending.delete(id);
-        rejectPromise(new InvocationError(name, `Task timed out after ${fn.timeoutSeconds}.00 seconds`));
-      }, timeoutMs);
-      container.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer });
-      container.worker.postMessage({ id, event, timeoutMs });
+      pool.queue.push({ event, resolve: resolvePromise, reject: rejectPromise });
+      this.pump(pool);
     });
+  }
+
+  /** Containers per function right now (for tests and diagnostics). */
+  containerCount(name: string): number {
+    return this.pools.get(name)?.containers.size ?? 0;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const all = [...this.containers.values()];
-    this.containers.clear();
-    await Promise.all(all.map((c) => c.worker.terminate()));
+    const workers: Worker[] = [];
+    for (const pool of this.pools.values()) {
+      for (const invocation of pool.queue.splice(0))
+        invocation.reject(new InvocationError(pool.name, 'runtime is stopping'));
+      for (const container of pool.containers) {
+        if (container.current) clearTimeout(container.current.timer);
+        workers.push(container.worker);
+      }
+      pool.containers.clear();
+    }
+    this.pools.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private spec(name: string): FunctionSpec {
-    const fn = this.options.topology.functions[name];
-    if (!fn) throw new LocalRuntimeError(`No function ${name} in the topology`);
-    return fn;
-  }
-
-  private container(name: string): Container {
-    const existing = this.containers.get(name);
+  private pool(name: string): Pool {
+    const existing = this.pools.get(name);
     if (existing) return existing;
-    const fn = this.spec(name);
+    const spec = this.options.topology.functions[name];
+    if (!spec) throw new LocalRuntimeError(`No function ${name} in the topology`);
+    const pool: Pool = { name, spec, containers: new Set(), queue: [] };
+    this.pools.set(name, pool);
+    return pool;
+  }
+
+  /** Hands queued invocations to idle containers, starting new ones up to the limit. */
+  private pump(pool: Pool): void {
+    while (pool.queue.length > 0) {
+      const idle = [...pool.containers].find((c) => c.isReady && !c.current);
+      if (idle) {
+        this.dispatch(pool, idle, pool.queue.shift() as Invocation);
+        continue;
+      }
+      const starting = [...pool.containers].filter((c) => !c.isReady).length;
+      if (pool.containers.size < this.maxConcurrency && starting < pool.queue.length) {
+        this.spawn(pool);
+        continue;
+      }
+      return;
+    }
+  }
+
+  private dispatch(pool: Pool, container: Container, invocation: Invocation): void {
+    const id = this.nextId++;
+    const timeoutMs = pool.spec.timeoutSeconds * 1000;
+    const timer = setTimeout(() => {
+      container.current = undefined;
+      invocation.reject(
+        new InvocationError(pool.name, `Task timed out after ${pool.spec.timeoutSeconds}.00 seconds`),
+      );
+      this.retire(pool, container);
+    }, timeoutMs);
+    container.current = { id, invocation, timer };
+    container.worker.postMessage({ id, event: invocation.event, timeoutMs });
+  }
+
+  /** Removes a container (timed out or crashed) and lets the queue use a fresh one. */
+  private retire(pool: Pool, container: Container): void {
+    if (!pool.containers.delete(container)) return;
+    void container.worker.terminate();
+    if (!this.stopped) this.pump(pool);
+  }
+
+  private spawn(pool: Pool): Container {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), {
-      workerData: { name, entry: resolve(this.options.rootDir, fn.entry), memoryMb: fn.memoryMb },
-      env: { ...process.env, ...this.options.environmentFor(name, fn) },
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memoryMb, 256) },
+      workerData: {
+        name: pool.name,
+        entry: resolve(this.options.rootDir, pool.spec.entry),
+        memoryMb: pool.spec.memoryMb,
+      },
+      env: { ...process.env, ...this.options.environmentFor(pool.name, pool.spec) },
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(pool.spec.memoryMb, 256) },
     });
-    const pending = new Map<number, Pending>();
     let markReady: () => void = () => undefined;
     let markFailed: (e: Error) => void = () => undefined;
     const ready = new Promise<void>((res, rej) => {
@@ -105,38 +178,56 @@ export class FunctionHost {
     });
     // A failed cold start must not surface as an unhandled rejection before anyone awaits it.
     ready.catch(() => undefined);
-    worker.on('message', (message: Message) => {
-      if ('ready' in message) {
-        if (message.ready) markReady();
-        else
-          markFailed(
-            new InvocationError(name, `cold start failed: ${message.error.message}`, message.error.stack),
-          );
-        return;
-      }
-      const call = pending.get(message.id);
-      if (!call) return;
-      pending.delete(message.id);
-      clearTimeout(call.timer);
-      if (message.ok) call.resolve(message.result);
-      else call.reject(new InvocationError(name, message.error.message, message.error.stack));
-    });
+    const container: Container = { worker, ready, isReady: false };
+    pool.containers.add(container);
+
     const fail = (error: Error) => {
       markFailed(error);
-      for (const call of pending.values()) {
-        clearTimeout(call.timer);
-        call.reject(new InvocationError(name, `container died: ${error.message}`));
+      const current = container.current;
+      container.current = undefined;
+      if (current) {
+        clearTimeout(current.timer);
+        current.invocation.reject(new InvocationError(pool.name, error.message, error.stack));
       }
-      pending.clear();
-      // The next invocation gets a fresh container, as Lambda would after a crash.
-      if (this.containers.get(name)?.worker === worker) this.containers.delete(name);
+      // A function that cannot even start fails what is waiting for it rather than looping.
+      if (!container.isReady) {
+        for (const invocation of pool.queue.splice(0))
+          invocation.reject(new InvocationError(pool.name, error.message));
+      }
+      this.retire(pool, container);
     };
+
+    worker.on('message', (message: Message) => {
+      if ('ready' in message) {
+        if (message.ready) {
+          container.isReady = true;
+          markReady();
+          this.pump(pool);
+        } else {
+          fail(
+            new InvocationError(
+              pool.name,
+              `cold start failed: ${message.error.message}`,
+              message.error.stack,
+            ),
+          );
+        }
+        return;
+      }
+      const current = container.current;
+      if (!current || current.id !== message.id) return;
+      clearTimeout(current.timer);
+      container.current = undefined;
+      if (message.ok) current.invocation.resolve(message.result);
+      else
+        current.invocation.reject(new InvocationError(pool.name, message.error.message, message.error.stack));
+      this.pump(pool);
+    });
     worker.on('error', fail);
     worker.on('exit', (code) => {
-      if (!this.stopped) fail(new Error(`worker exited with code ${code}`));
+      if (!this.stopped && pool.containers.has(container))
+        fail(new Error(`container exited with code ${code}`));
     });
-    const container = { worker, pending, ready };
-    this.containers.set(name, container);
     return container;
   }
 }

@@ -14,6 +14,17 @@ import { LocalRuntimeError } from './errors.ts';
 import type { FunctionHost } from './functions.ts';
 import { flattenClaims, type LocalIssuer, TokenRequest } from './jwt.ts';
 
+/** HTTP APIs give up on an integration after 30 s (the maximum) and answer 503. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+function withIntegrationTimeout<T>(invocation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('integration timed out after 30 s')), INTEGRATION_TIMEOUT_MS);
+  });
+  return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** API Gateway's own payload limit for HTTP APIs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -244,7 +255,7 @@ export function createGateway({
     };
 
     try {
-      const result = await host.invoke(compiled.functionName, event);
+      const result = await withIntegrationTimeout(host.invoke(compiled.functionName, event));
       sendIntegrationResult(res, result);
       log(`${method} ${url.pathname} → ${res.statusCode} ${compiled.functionName} ${Date.now() - started}ms`);
     } catch (error) {
