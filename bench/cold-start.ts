@@ -29,7 +29,7 @@ function sample(type: string): EventEnvelope {
 }
 
 /** The first event a function of this kind would receive in AWS. */
-export function firstEvent(name: string, fn: FunctionSpec | undefined): unknown {
+export function firstEvent(name: string, fn: FunctionSpec | undefined, orderId?: string): unknown {
   if (!fn) return { version: '2.0', routeKey: 'GET /', rawPath: '/', requestContext: { requestId: 'cold' } };
   const routes = Object.values(fn.routes ?? {});
   const route = routes.find((r) => r.method === 'GET') ?? routes[0];
@@ -56,7 +56,7 @@ export function firstEvent(name: string, fn: FunctionSpec | undefined): unknown 
   }
   if (fn.consumer) {
     const type = fn.consumer.events[0]?.detailTypes[0] ?? 'OrderPlaced';
-    const envelope = sample(type);
+    const envelope = sample(type, orderId);
     const detail = { ...envelope, id: '01JQ8Z4R7D3K5M7P9Q1S3T5V7Z' };
     return {
       Records: [
@@ -90,7 +90,7 @@ export function firstEvent(name: string, fn: FunctionSpec | undefined): unknown 
     };
   }
   if (fn.stream) {
-    const item = outboxItem({ ...sample('OrderPlaced'), id: '01JQ8Z4R7D3K5M7P9Q1S3T5V7Y' });
+    const item = outboxItem({ ...sample('OrderPlaced', orderId), id: '01JQ8Z4R7D3K5M7P9Q1S3T5V7Y' });
     return {
       Records: [
         {
@@ -118,18 +118,25 @@ const HARNESS = `
 const [file, eventJson] = process.argv.slice(-2);
 const { handler } = await import(file);
 const loaded = performance.now();
-await handler(JSON.parse(eventJson), {
-  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench', functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '1024',
-  awsRequestId: 'cold-start', logGroupName: 'bench', logStreamName: 'bench',
-  getRemainingTimeInMillis: () => 10000, callbackWaitsForEmptyEventLoop: false,
-});
-process.stdout.write(JSON.stringify({ loadedMs: loaded, totalMs: performance.now() }));
+let failed = false;
+try {
+  await handler(JSON.parse(eventJson), {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench', functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '1024',
+    awsRequestId: 'cold-start', logGroupName: 'bench', logStreamName: 'bench',
+    getRemainingTimeInMillis: () => 10000, callbackWaitsForEmptyEventLoop: false,
+  });
+} catch {
+  // A first invocation that fails (a sample event about an order that does not exist) still completed.
+  failed = true;
+}
+process.stdout.write(JSON.stringify({ loadedMs: loaded, totalMs: performance.now(), failed }));
 `;
 
 export interface ColdStartSample {
   readonly loadedMs: number;
   readonly totalMs: number;
+  readonly failed: boolean;
 }
 
 /** One fresh process: import the bundle, invoke once, report times since process start. */
@@ -141,7 +148,11 @@ export async function coldStart(
   const { stdout } = await run(
     process.execPath,
     ['--input-type=module', '-e', HARNESS, pathToFileURL(bundleFile).href, JSON.stringify(event)],
-    { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT, maxBuffer: 4 * 1024 * 1024 },
+    {
+      env: { PATH: process.env.PATH ?? '', ...env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      cwd: ROOT,
+      maxBuffer: 4 * 1024 * 1024,
+    },
   );
   const last = stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as ColdStartSample;

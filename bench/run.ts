@@ -161,7 +161,7 @@ for (let run = 0; run < RUNS; run++) {
 // ── 2. Throughput: whole HTTP path vs raw TransactWriteItems, same items, same concurrency ─────
 const THROUGHPUT = { orders: QUICK ? 150 : 400, concurrency: 16, warmup: 50 };
 const HOT_SKU = `HOT-${process.pid}`;
-await product(HOT_SKU, 10_000_000);
+await product(HOT_SKU, 1_000_000);
 await Promise.all(
   Array.from({ length: THROUGHPUT.warmup }, (_, i) => placeOrder([{ sku: HOT_SKU, quantity: 1 }], i)),
 );
@@ -179,7 +179,7 @@ let rawSeq = 0;
 /** The same items intake commits: order, outbox event, reservation and catalogue check per line. */
 function rawOrderWrites(lines: { sku: string; quantity: number; version: number }[]): TransactWrite[] {
   const now = new Date().toISOString();
-  const id = `RAW${process.pid}X${rawSeq++}`.padEnd(26, '0');
+  const id = `RAW${process.pid}X${String(rawSeq++).padStart(12, '0')}`;
   const order = {
     ...template,
     id,
@@ -373,7 +373,7 @@ for (let run = -1; run < COLD_RUNS; run++) {
             },
             { logLevel: 'ERROR' },
           );
-    const sample = await coldStart(bundle.file, firstEvent(bundle.name, spec), env);
+    const sample = await coldStart(bundle.file, firstEvent(bundle.name, spec, template.id), env);
     if (run >= 0) coldSamples.get(bundle.name)?.push(sample.totalMs);
   }
 }

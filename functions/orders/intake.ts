@@ -5,28 +5,24 @@
  * overselling impossible whatever the concurrency; a cancellation is explained from its reasons.
  *
  * Idempotency costs no extra round trip: the order id is derived from the caller's `sub` and their
- * Idempotency-Key, and the order item is read in the same `BatchGetItem` as the products. When it
- * exists already (a retry), or its condition fails (a concurrent duplicate won), the answer is the
- * first response — the order as it was placed — if the request fingerprint matches, and 422
- * `IDEMPOTENCY_KEY_REUSED` if not.
+ * Idempotency-Key and its Put carries `attribute_not_exists(pk)`. When that condition fails (a
+ * retry, or a concurrent duplicate that won), the stored order is read and the answer is the first
+ * response — the order as it was placed — if the request fingerprint matches, and 422
+ * `IDEMPOTENCY_KEY_REUSED` if not. Prices come from a per-container cache that the transaction
+ * verifies (`price-cache.ts`), so the happy path is exactly one `TransactWriteItems`.
  */
-import {
-  ProductItem,
-  type ProductRecord,
-  productKey,
-  productUnchangedCheck,
-  reserveStockWrite,
-} from '#functions/catalog/products.ts';
+import { productUnchangedCheck, reserveStockWrite } from '#functions/catalog/products.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
 import { idempotentId } from '#shared/idempotency.ts';
 import { outboxPut } from '#shared/outbox.ts';
-import { batchGetItems, contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
+import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
 import { redeemCoupon } from './coupons.ts';
 import { orderEvent } from './events.ts';
-import { asPlaced, getOrder, type Order, orderFromItem, orderKey, placeOrderPut } from './orders.ts';
+import { asPlaced, getOrder, type Order, placeOrderPut } from './orders.ts';
+import { forget, productsFor } from './price-cache.ts';
 import {
   classifyIntakeFailure,
   type IntakeTag,
@@ -82,20 +78,30 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
   const hash = orderRequestHash(customerId, input);
   const merged = mergeLines(input.lines);
 
+  let fresh = false;
   for (let attempt = 0; attempt < MAX_INTAKE_ATTEMPTS; attempt++) {
-    // One round trip: a retry finds its order here; a first call gets the prices it needs.
-    const items = await batchGetItems(ddb, tableName, [
-      orderKey(orderId),
-      ...merged.map((l) => productKey(l.sku)),
-    ]);
-    const stored = items.find((i) => i.sk === 'ORDER');
-    if (stored) return replay(orderFromItem(stored), hash);
-    const products = new Map<string, ProductRecord>();
-    for (const item of items.filter((i) => i.sk === 'PRODUCT')) {
-      const product = ProductItem.parse(item);
-      products.set(product.sku, product);
+    // Happy path: prices from this container's cache, then one transaction. The transaction
+    // verifies every cached price (product version) and that the order is new (the derived id).
+    const priced = await productsFor(
+      merged.map((l) => l.sku),
+      { fresh },
+    );
+    const products = priced.products;
+    let pricing: ReturnType<typeof priceLines>;
+    try {
+      pricing = priceLines(input.lines, products);
+    } catch (refusal) {
+      // Refuse only on what the table says now, and never refuse a retry of a placed order.
+      if (!priced.fresh) {
+        fresh = true;
+        attempt--;
+        continue;
+      }
+      const placed = await getOrder(orderId);
+      if (placed) return replay(placed, hash);
+      throw refusal;
     }
-    const { lines, currency, subtotal } = priceLines(input.lines, products);
+    const { lines, currency, subtotal } = pricing;
 
     const placedAt = new Date().toISOString();
     const coupon = await redeemCoupon({
@@ -167,6 +173,8 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
       case 'duplicate':
         return replay(await existing(orderId), hash);
       case 'catalogue-changed':
+        forget(failure.skus);
+        fresh = true;
         continue;
       case 'out-of-stock': {
         // DynamoDB reports every failed condition, so a committed duplicate shows as 'duplicate'
