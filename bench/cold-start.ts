@@ -22,10 +22,13 @@ const SAMPLE_QUERY: Record<string, Record<string, string>> = {
   'GET /reports/sales': { from: '2026-03-01', to: '2026-03-07' },
 };
 
-function sample(type: string): EventEnvelope {
-  return JSON.parse(
-    readFileSync(join(ROOT, 'events', 'samples', `${type}.v1.json`), 'utf8'),
-  ) as EventEnvelope;
+/** A catalogue sample, pointed at an order that exists so consumers do real work, not retries. */
+function sample(type: string, orderId: string | undefined): EventEnvelope {
+  const text = readFileSync(join(ROOT, 'events', 'samples', `${type}.v1.json`), 'utf8');
+  const envelope = JSON.parse(text) as EventEnvelope & { data: Record<string, unknown> };
+  return orderId && 'orderId' in envelope.data
+    ? { ...envelope, data: { ...envelope.data, orderId } }
+    : envelope;
 }
 
 /** The first event a function of this kind would receive in AWS. */
