@@ -484,5 +484,10 @@ for (const c of cost as {
 }
 const table = md.join('\n');
 writeFileSync(join(ROOT, 'bench', 'results.md'), `${table}\n`);
+// docs/performance.md shows the latest table between its markers.
+const docPath = join(ROOT, 'docs', 'performance.md');
+const doc = readFileSync(docPath, 'utf8');
+const refreshed = doc.replace(/(<!-- bench:start -->\n)[\s\S]*?(\n<!-- bench:end -->)/, `$1${table}$2`);
+if (refreshed !== doc && !QUICK) writeFileSync(docPath, refreshed);
 process.stdout.write(`${table}\n\nwritten: bench/results.json, bench/results.md\n`);
 process.exit(0);
