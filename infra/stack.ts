@@ -109,6 +109,9 @@ export class StorelineStack extends Stack {
       api: this.http.api,
       deadLetterQueues,
       queues,
+      publisherServices: functionEntries(topology)
+        .filter(([, spec]) => spec.stream !== undefined)
+        .map(([name]) => `${topology.service}-${name}`),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });

@@ -149,7 +149,8 @@ export function functionEnvironment(
   return {
     TABLE_NAME: resources.tableName,
     EVENT_BUS_NAME: resources.busName,
-    EVENT_SOURCE: `${t.service}.${name}`,
+    // EventBridge sources are lower-case: `salesReports` publishes as `storeline.sales-reports`.
+    EVENT_SOURCE: `${t.service}.${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
     POWERTOOLS_SERVICE_NAME: `${t.service}-${name}`,
     POWERTOOLS_METRICS_NAMESPACE: 'Storeline',
     NODE_OPTIONS: '--enable-source-maps',

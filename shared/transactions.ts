@@ -23,8 +23,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AppError } from './errors.ts';
 
-/** DynamoDB's limit on items in one `TransactWriteItems`. */
-export const MAX_TRANSACT_ITEMS = 100;
+import { MAX_TRANSACT_ITEMS } from './limits.ts';
+
+export { MAX_TRANSACT_ITEMS };
 
 /** One `TransactWriteItems` entry, as the document client takes it. */
 export type TransactWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -8,7 +8,7 @@ import type { ProductRecord } from '#functions/catalog/products.ts';
 import type { Principal } from '#shared/auth.ts';
 import { AppError, type FieldError } from '#shared/errors.ts';
 import { requestHash } from '#shared/idempotency.ts';
-import { MAX_TRANSACT_ITEMS } from '#shared/transactions.ts';
+import { MAX_TRANSACT_ITEMS } from '#shared/limits.ts';
 import { COUPON_HOOK_MAX_ITEMS } from './coupons.ts';
 
 /**

@@ -7,6 +7,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  Metric,
   Stats,
   TextWidget,
   TreatMissingData,
@@ -28,6 +29,11 @@ export interface ObservabilityProps {
   readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
   /** Work queues, for the age of their oldest message (a stuck consumer). */
   readonly queues: readonly { readonly name: string; readonly queue: IQueue }[];
+  /**
+   * Powertools service names of the outbox publishers: an `UnpublishableEvents` metric from one
+   * means an outbox item was skipped (not a valid envelope, or too large for PutEvents).
+   */
+  readonly publisherServices?: readonly string[];
 }
 
 const PERIOD = Duration.minutes(5);
@@ -86,6 +92,19 @@ export class Observability extends Construct {
         `${pascalCase(name)}ErrorsAlarm`,
         fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
         `The ${name} function threw or timed out. Its log group and X-Ray traces have the details.`,
+      );
+    }
+    for (const service of props.publisherServices ?? []) {
+      alarm(
+        `${pascalCase(service)}UnpublishableAlarm`,
+        new Metric({
+          namespace: 'Storeline',
+          metricName: 'UnpublishableEvents',
+          dimensionsMap: { service },
+          period: PERIOD,
+          statistic: Stats.SUM,
+        }),
+        `The ${service} publisher skipped an outbox item it can never publish. Its error log names the item (pk OUTBOX#<event id>), kept 7 days.`,
       );
     }
     for (const { name, queue } of props.deadLetterQueues) {

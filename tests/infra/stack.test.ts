@@ -315,6 +315,16 @@ describe('StorelineStack', () => {
         );
       });
 
+      const publishers = functions.filter(([, spec]) => spec.stream !== undefined);
+      it.each(publishers)('%s (an outbox publisher) has an alarm on UnpublishableEvents', (name) => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'Storeline',
+          MetricName: 'UnpublishableEvents',
+          Dimensions: [{ Name: 'service', Value: `${t.service}-${name}` }],
+          AlarmActions: [topic],
+        });
+      });
+
       it('has an alarm on API 5xx that notifies the alarm topic', () => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/ApiGateway',
