@@ -142,6 +142,8 @@ export function createGateway({
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     const id = requestId();
+    // API Gateway returns its request id on every response; it is the correlation id of every event.
+    res.setHeader('apigw-requestid', id);
     const body = await readBody(req);
     if (body === undefined) {
       send(res, { status: 413, body: { message: 'Request Entity Too Large' } });
