@@ -84,7 +84,14 @@ export async function startDynamoDbLocal(options: {
   });
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localDynamoClient(endpoint);
+  // However this process ends (an uncaught error included), Java goes with it: 'exit' listeners
+  // run synchronously, and sending a signal is synchronous.
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     client.destroy();
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
