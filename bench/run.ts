@@ -63,7 +63,7 @@ Object.assign(process.env, benchEnv);
 const { ddb, tableName } = await import('#shared/ddb.ts');
 const { outboxPut } = await import('#shared/outbox.ts');
 const { orderFromItem, orderKey, placeOrderPut } = await import('#functions/orders/orders.ts');
-const { orderEvent } = await import('#functions/orders/events.ts');
+const { orderEvent, orderSummary } = await import('#functions/orders/events.ts');
 const { productKey, productUnchangedCheck, reserveStockWrite } = await import(
   '#functions/catalog/products.ts'
 );
@@ -196,18 +196,7 @@ function rawOrderWrites(lines: { sku: string; quantity: number; version: number 
   }));
   const event = orderEvent(
     'OrderPlaced',
-    {
-      orderId: id,
-      customerId: order.customerId,
-      channel: order.channel,
-      currency: order.currency,
-      lines: order.lines,
-      subtotal: order.subtotal,
-      discount: order.discount,
-      total: order.total,
-      placedAt: now,
-      shippingAddress: order.shippingAddress,
-    },
+    { ...orderSummary(order), placedAt: now, shippingAddress: order.shippingAddress },
     { correlationId: 'bench-raw', occurredAt: now },
   );
   return [

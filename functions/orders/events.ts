@@ -5,6 +5,7 @@
  */
 import { type EventData, type EventOf, eventCatalogue } from '#events/catalog.ts';
 import { newEvent } from '#shared/outbox.ts';
+import type { Order } from './orders.ts';
 
 export type OrderEventType = 'OrderPlaced' | 'OrderCancelled' | 'OrderShipped' | 'OrderDelivered';
 
@@ -23,4 +24,19 @@ export function orderEvent<T extends OrderEventType>(
     data,
   });
   return entry.schema.parse(event) as EventOf<T>;
+}
+
+/** What every order event says about the order: its identity, lines and money. */
+export function orderSummary(order: Order) {
+  return {
+    orderId: order.id,
+    customerId: order.customerId,
+    channel: order.channel,
+    currency: order.currency,
+    lines: order.lines,
+    subtotal: order.subtotal,
+    discount: order.discount,
+    total: order.total,
+    ...(order.couponCode === undefined ? {} : { couponCode: order.couponCode }),
+  };
 }

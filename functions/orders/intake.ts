@@ -20,7 +20,7 @@ import { outboxPut } from '#shared/outbox.ts';
 import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
 import { redeemCoupon } from './coupons.ts';
-import { orderEvent } from './events.ts';
+import { orderEvent, orderSummary } from './events.ts';
 import { asPlaced, getOrder, type Order, placeOrderPut } from './orders.ts';
 import { forget, productsFor } from './price-cache.ts';
 import {
@@ -134,19 +134,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
     };
     const event = orderEvent(
       'OrderPlaced',
-      {
-        orderId,
-        customerId,
-        channel: order.channel,
-        currency,
-        lines,
-        subtotal,
-        discount,
-        total: order.total,
-        ...(order.couponCode === undefined ? {} : { couponCode: order.couponCode }),
-        placedAt,
-        shippingAddress: order.shippingAddress,
-      },
+      { ...orderSummary(order), placedAt, shippingAddress: order.shippingAddress },
       { correlationId, occurredAt: placedAt },
     );
 

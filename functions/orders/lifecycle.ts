@@ -20,7 +20,7 @@ import {
   transactWrite,
 } from '#shared/transactions.ts';
 import { releaseCouponWrites } from './coupons.ts';
-import { orderEvent } from './events.ts';
+import { orderEvent, orderSummary } from './events.ts';
 import { getOrder, type Order, type OrderTransitionChange, orderTransitionUpdate } from './orders.ts';
 import { assertTransition, canSee, TRANSITIONS, type TransitionName } from './rules.ts';
 
@@ -94,18 +94,6 @@ async function transition(
   }
   throw contention(`Order ${orderId}`);
 }
-
-const orderSummary = (order: Order) => ({
-  orderId: order.id,
-  customerId: order.customerId,
-  channel: order.channel,
-  currency: order.currency,
-  lines: order.lines,
-  subtotal: order.subtotal,
-  discount: order.discount,
-  total: order.total,
-  ...(order.couponCode === undefined ? {} : { couponCode: order.couponCode }),
-});
 
 /**
  * Cancels before shipment (owner or staff): every reservation and the coupon are released,

@@ -15,7 +15,7 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { OrderChannel, OrderStatus } from '#events/orders.ts';
+import { OrderChannel, OrderStatus, ShippingAddress } from '#events/orders.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { decodeCursor, encodeCursor } from '#shared/paging.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
@@ -64,14 +64,7 @@ export const OrderRecord = z.object({
   currency: z.string(),
   couponCode: z.string().optional(),
   channel: OrderChannel,
-  shippingAddress: z.object({
-    name: z.string(),
-    line1: z.string(),
-    line2: z.string().optional(),
-    city: z.string(),
-    postalCode: z.string(),
-    country: z.string(),
-  }),
+  shippingAddress: ShippingAddress,
   history: z.array(HistoryEntry),
   shipments: z.array(StoredShipment).default([]),
   invoiceId: z.string().optional(),
