@@ -476,7 +476,11 @@ writeFileSync(join(ROOT, 'bench', 'results.md'), `${table}\n`);
 // docs/performance.md shows the latest table between its markers.
 const docPath = join(ROOT, 'docs', 'performance.md');
 const doc = readFileSync(docPath, 'utf8');
-const refreshed = doc.replace(/(<!-- bench:start -->\n)[\s\S]*?(\n<!-- bench:end -->)/, `$1${table}$2`);
+// A function replacer: the table holds `$` signs that a replacement string would interpret.
+const refreshed = doc.replace(
+  /(<!-- bench:start -->\n)[\s\S]*?(\n<!-- bench:end -->)/,
+  (_all, start: string, end: string) => `${start}${table}${end}`,
+);
 if (refreshed !== doc && !QUICK) writeFileSync(docPath, refreshed);
 process.stdout.write(`${table}\n\nwritten: bench/results.json, bench/results.md\n`);
 process.exit(0);
