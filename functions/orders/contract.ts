@@ -3,7 +3,7 @@
  * are all built from these definitions.
  */
 import * as z from 'zod';
-import { OrderChannel, OrderStatus } from '#events/orders.ts';
+import { OrderChannel, OrderLineData, OrderStatus } from '#events/orders.ts';
 import { defineRoute } from '#shared/http/contract.ts';
 import { Currency, IsoTimestamp, Money, PageQuery, Sku } from '#shared/schemas.ts';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from './rules.ts';
@@ -61,13 +61,8 @@ export const ShipOrderInput = z
   })
   .meta({ id: 'ShipOrderInput' });
 
-export const OrderLine = z.object({
-  sku: Sku,
-  name: z.string(),
-  quantity: z.int().min(1),
-  unitPrice: Money,
-  lineTotal: Money,
-});
+/** A priced line: the same shape the order events carry. */
+export const OrderLine = OrderLineData;
 
 export const Shipment = z.object({
   carrier: z.string(),
