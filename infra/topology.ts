@@ -4,10 +4,7 @@
  * derive their expectations from it.
  */
 import { subscribeTo } from '#events/subscriptions.ts';
-import { catalogRoutes } from '#functions/catalog/contract.ts';
-import { orderRoutes } from '#functions/orders/contract.ts';
-import { platformRoutes } from '#functions/platform/contract.ts';
-import { reportsRoutes } from '#functions/reports/contract.ts';
+import { httpRoutes } from '#functions/routes.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
 import type { FunctionSpec, Topology } from './topology/types.ts';
@@ -45,7 +42,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 5,
       table: 'none',
-      routes: platformRoutes,
+      routes: httpRoutes.platform,
     },
     catalog: {
       entry: 'functions/catalog/handler.ts',
@@ -53,7 +50,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
-      routes: catalogRoutes,
+      routes: httpRoutes.catalog,
     },
     orders: {
       entry: 'functions/orders/handler.ts',
@@ -61,7 +58,7 @@ export const topology = {
       memoryMb: 1024,
       timeoutSeconds: 10,
       table: 'readWrite',
-      routes: orderRoutes,
+      routes: httpRoutes.orders,
     },
     publisher: {
       entry: 'functions/publisher/handler.ts',
@@ -117,7 +114,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'read',
-      routes: reportsRoutes,
+      routes: httpRoutes.reports,
     },
   },
 } as const satisfies Topology;

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiClient, uniqueId } from '#infra/local/client.ts';
 import { eventually } from '../support/backbone.ts';
-import { apiClient, uniqueId } from '../support/http.ts';
 
 const api = apiClient(inject('baseUrl'));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
+import { apiClient } from '#infra/local/client.ts';
 import { allRoutes } from '#infra/topology.ts';
 import { routeKey } from '#shared/http/contract.ts';
-import { apiClient } from '../support/http.ts';
 
 const api = apiClient(inject('baseUrl'));
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { apiClient, uniqueId } from '../support/http.ts';
+import { apiClient, uniqueId } from '#infra/local/client.ts';
 
 const api = apiClient(inject('baseUrl'));
 let staff: string;

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apiClient } from '../support/http.ts';
+import { apiClient } from '#infra/local/client.ts';
 import { startRuntimeProcess } from '../support/runtime-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'storeline-e2e-'));

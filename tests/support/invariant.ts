@@ -5,7 +5,7 @@
  * counter against the movement items); end-to-end tests read it over HTTP (`httpStockLedger`).
  */
 import { expect } from 'vitest';
-import type { ApiClient } from './http.ts';
+import type { ApiClient } from '#infra/local/client.ts';
 
 export interface StockLedger {
   readonly sku: string;

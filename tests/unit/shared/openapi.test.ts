@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeContracts } from '#functions/routes.ts';
 import { allRoutes } from '#infra/topology.ts';
 import { routeKey } from '#shared/http/contract.ts';
 import { buildOpenApi } from '#shared/http/openapi.ts';
@@ -47,5 +48,11 @@ describe('Function: buildOpenApi', () => {
       additionalProperties: false,
       required: expect.arrayContaining(['name', 'price', 'currency']),
     });
+  });
+});
+
+describe('Module: functions/routes', () => {
+  it("holds exactly the topology's routes, so the served document matches the deployed API", () => {
+    expect(routeContracts.map(routeKey).sort()).toEqual(routes.map(routeKey).sort());
   });
 });

@@ -1,4 +1,4 @@
-/** A small HTTP client for end-to-end tests: tokens from the local issuer, JSON in and out. */
+/** A small HTTP client for the local runtime (e2e tests, the bench): tokens from the local issuer, JSON in and out. */
 export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
