@@ -2,12 +2,14 @@
  * Every HTTP route contract, grouped by the function that serves it. The topology gives each group
  * to its function; the platform function builds the OpenAPI document from this same object, so the
  * document and the deployed routes cannot drift (a test compares them with the topology).
- * A new context adds its group here and names it in its topology entry.
+ * A new context adds its group here, its tag to `apiMeta.tags`, and names it in its topology entry.
+ * docs/api.md is generated from the same contracts (`node scripts/gen-api-docs.ts`).
  */
-import { catalogRoutes } from './catalog/contract.ts';
-import { orderRoutes } from './orders/contract.ts';
-import { platformRoutes } from './platform/contract.ts';
-import { reportsRoutes } from './reports/contract.ts';
+import type { ApiMeta } from '#shared/http/openapi.ts';
+import { catalogRoutes, catalogTag } from './catalog/contract.ts';
+import { orderRoutes, ordersTag } from './orders/contract.ts';
+import { platformRoutes, platformTag } from './platform/contract.ts';
+import { reportsRoutes, reportsTag } from './reports/contract.ts';
 
 export const httpRoutes = {
   platform: platformRoutes,
@@ -18,3 +20,23 @@ export const httpRoutes = {
 
 /** Every route contract, in declaration order. */
 export const routeContracts = Object.values(httpRoutes).flatMap((group) => Object.values(group));
+
+/** What the OpenAPI document says about itself: title, licence, servers and tags. */
+export const apiMeta: ApiMeta = {
+  info: {
+    title: 'Storeline API',
+    version: '1.0.0',
+    description:
+      'Orders, stock and sales reports. JSON in and out; errors are RFC 9457 problem+json with a stable `code`. ' +
+      'The guide (conventions, authentication, errors, idempotency, paging) is docs/api.md in the repository.',
+    contact: { name: 'Storeline maintainers' },
+    // The package is private and carries no open-source licence; SPDX's `LicenseRef-` form names a
+    // licence of one's own without inventing a public one.
+    license: { name: 'Proprietary', identifier: 'LicenseRef-Storeline-Proprietary' },
+  },
+  servers: [
+    // Relative: the document is served by the API it describes, locally and in AWS alike.
+    { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
+  ],
+  tags: [platformTag, catalogTag, ordersTag, reportsTag],
+};

@@ -1,35 +1,155 @@
 /**
  * Typed domain errors. Domain code throws these; only the HTTP edge maps them to problem+json
- * (see `#shared/http/problem.ts`). Codes and statuses are the contract in API.md.
+ * (see `#shared/http/problem.ts`). Codes, statuses and each code's extra members are the contract
+ * described in docs/api.md and in the OpenAPI document, both generated from this catalogue.
  */
-export const errorCatalogue = {
-  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
-  MALFORMED_JSON: { status: 400, title: 'Request body is not valid JSON' },
-  UNAUTHORIZED: { status: 401, title: 'Authentication required' },
-  FORBIDDEN: { status: 403, title: 'Not allowed' },
-  NOT_FOUND: { status: 404, title: 'Not found' },
-  OUT_OF_STOCK: { status: 409, title: 'Out of stock' },
-  COUPON_EXHAUSTED: { status: 409, title: 'Coupon exhausted' },
-  COUPON_LIMIT_REACHED: { status: 409, title: 'Coupon limit reached' },
-  COUPON_NOT_APPLICABLE: { status: 422, title: 'Coupon not applicable' },
-  INVALID_STATE: { status: 409, title: 'Invalid state for this operation' },
-  ALREADY_EXISTS: { status: 409, title: 'Already exists' },
-  VERSION_CONFLICT: { status: 412, title: 'Version conflict' },
-  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused with a different request' },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
-  RATE_LIMITED: { status: 429, title: 'Too many requests' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
-  INTERNAL: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
-
-export type ErrorCode = keyof typeof errorCatalogue;
+import * as z from 'zod';
 
 /** One validation failure, `path` in JSON-pointer-ish dotted form (`lines.0.sku`). */
 export interface FieldError {
   path: string;
   message: string;
 }
+
+const FieldErrorSchema = z
+  .object({
+    path: z
+      .string()
+      .meta({ description: 'Where: `body.lines.0.sku`, `query.limit`, `headers.idempotency-key`' }),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldError' });
+
+const Skus = z.array(z.string()).meta({ description: 'The SKUs concerned' });
+
+/**
+ * Every code the API answers with: its status, title, when it happens, and the members its problem
+ * document carries beyond the RFC 9457 ones (`type`, `title`, `status`, `detail`, `instance`) and
+ * `code`. The OpenAPI document gives each code its own closed schema from `members`, so a typed
+ * client can read `skus` on an `OUT_OF_STOCK` without a cast.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: {
+    status: 400,
+    title: 'Request validation failed',
+    when: 'A path parameter, query parameter, header or body field is missing or invalid',
+    members: {
+      errors: z.array(FieldErrorSchema).meta({ description: 'Each failure, one per field' }),
+      skus: Skus.optional().meta({
+        description: 'Order lines refused as a whole: unknown, not for sale, or in another currency',
+      }),
+    },
+  },
+  MALFORMED_JSON: {
+    status: 400,
+    title: 'Request body is not valid JSON',
+    when: 'The body could not be parsed as JSON',
+    members: {},
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    title: 'Authentication required',
+    when: 'The bearer token is missing, invalid or expired',
+    members: {},
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Not allowed',
+    when: 'The caller is authenticated but may not do this (a staff-only route, another customer)',
+    members: {},
+  },
+  NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    when: 'The resource does not exist, or is not the caller’s to see',
+    members: {},
+  },
+  OUT_OF_STOCK: {
+    status: 409,
+    title: 'Out of stock',
+    when: 'Not enough available stock for one or more SKUs; nothing was reserved or moved',
+    members: { skus: Skus.meta({ description: 'The SKUs that are short' }) },
+  },
+  COUPON_EXHAUSTED: {
+    status: 409,
+    title: 'Coupon exhausted',
+    when: 'The coupon reached its redemption limit while the order was placed',
+    members: {},
+  },
+  COUPON_LIMIT_REACHED: {
+    status: 409,
+    title: 'Coupon limit reached',
+    when: 'The customer already used this coupon as often as it allows',
+    members: {},
+  },
+  COUPON_NOT_APPLICABLE: {
+    status: 422,
+    title: 'Coupon not applicable',
+    when: 'The coupon does not exist or does not apply to this order',
+    members: { couponCode: z.string().meta({ description: 'The code that was refused' }) },
+  },
+  INVALID_STATE: {
+    status: 409,
+    title: 'Invalid state for this operation',
+    when: 'The resource is in a state from which this transition is not possible',
+    members: {},
+  },
+  ALREADY_EXISTS: {
+    status: 409,
+    title: 'Already exists',
+    when: 'A resource with this identity already exists',
+    members: {},
+  },
+  VERSION_CONFLICT: {
+    status: 412,
+    title: 'Version conflict',
+    when: 'The resource changed since the version the request named',
+    members: {},
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency key reused with a different request',
+    when: 'The Idempotency-Key was first used with another body (or by another route)',
+    members: {
+      orderId: z.string().optional().meta({ description: 'On orders: the order the key created' }),
+    },
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    when: 'The body is larger than the API accepts',
+    members: {},
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    when: 'Too many concurrent changes to the same item; retry after a short, jittered wait',
+    members: {},
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    when: 'The path exists but not with this method',
+    members: {},
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    when: 'The body is not in a media type the route accepts',
+    members: {},
+  },
+  INTERNAL: {
+    status: 500,
+    title: 'Internal error',
+    when: 'A fault on our side; the detail quotes the request id to report',
+    members: {},
+  },
+} as const satisfies Record<
+  string,
+  { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }
+>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
 
 /** An error the caller can act on; `extra` fields are merged into the problem document. */
 export class AppError extends Error {

@@ -31,7 +31,64 @@ export const Sku = z
 
 export const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Must be a ULID');
 
-export const PageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2048).optional(),
-});
+/**
+ * Query parameter names that must never be silently ignored: a route that does not declare one
+ * refuses it, because dropping it would answer a wider question than the caller asked (a list
+ * "for customer X" that is really everyone's). Compared case-insensitively. docs/api.md states
+ * the rule.
+ */
+export const SECURITY_RELEVANT_QUERY_PARAMETERS: readonly string[] = ['customerId'];
+
+/** Bounds of each query integer, for the OpenAPI document (the wire value is a string of digits). */
+export const queryIntegerBounds = z.registry<{ minimum: number; maximum: number }>();
+
+/**
+ * A whole number in a query string: decimal digits only. `Number()` and `z.coerce.number()` also
+ * take `1e1`, `0x10`, ` 5` or `5.0`, none of which a client means as a count.
+ */
+export function queryInt(minimum: number, maximum: number) {
+  const schema = z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'Must be a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.int().min(minimum).max(maximum));
+  queryIntegerBounds.add(schema, { minimum, maximum });
+  return schema;
+}
+
+/**
+ * A route's query parameters. Parameters the route does not declare are ignored (a cache-buster
+ * such as `?_=123` must not break a client), except the security-relevant names above, which are
+ * refused with 400 when the route does not declare them.
+ */
+export function queryParams<const Shape extends z.ZodRawShape>(shape: Shape) {
+  const declared = new Set(Object.keys(shape));
+  const guarded = new Set(SECURITY_RELEVANT_QUERY_PARAMETERS.map((n) => n.toLowerCase()));
+  return z
+    .looseObject(shape)
+    .superRefine((query, ctx) => {
+      for (const name of Object.keys(query)) {
+        if (!declared.has(name) && guarded.has(name.toLowerCase())) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'Not a parameter of this route' });
+        }
+      }
+    })
+    .transform((query) => {
+      const known: Record<string, unknown> = {};
+      for (const name of declared) if (query[name] !== undefined) known[name] = query[name];
+      return known as z.output<z.ZodObject<Shape>>;
+    });
+}
+
+/** `limit` and `cursor`, for every list. */
+export const pageQueryShape = {
+  limit: queryInt(1, 100).default(20).meta({ description: 'Page size: 1 to 100, 20 when absent' }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .meta({ description: 'The `nextCursor` of the previous page' }),
+};
+
+export const PageQuery = queryParams(pageQueryShape);

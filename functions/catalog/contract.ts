@@ -1,9 +1,9 @@
 /**
- * The catalogue's HTTP contract (API.md: products and stock movements). The topology, the handler
+ * The catalogue's HTTP contract (docs/api.md: products and stock movements). The topology, the handler
  * and the OpenAPI document are all built from these definitions.
  */
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/contract.ts';
+import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { Currency, IsoTimestamp, Money, PageQuery, Sku, Ulid } from '#shared/schemas.ts';
 
 export const ProductInput = z
@@ -89,12 +89,23 @@ export const StockMovementPage = z
   .object({ items: z.array(StockMovement), nextCursor: z.string().nullable() })
   .meta({ id: 'StockMovementPage' });
 
+export const catalogTag: ApiTag = {
+  name: 'catalog',
+  description:
+    'Products (price, currency, whether for sale) and their stock: available, reserved by orders, shipped. ' +
+    'Staff change them; any signed-in caller reads a product.',
+};
+
 export const catalogRoutes = {
   putProduct: defineRoute({
     method: 'PUT',
     path: '/products/{sku}',
     operationId: 'putProduct',
     summary: 'Create or update a product',
+    description:
+      'Staff only. Creates the product (201, stock all 0) or replaces its name, price, currency and `active` ' +
+      '(200). Stock is never set here: record a stock movement. Orders already placed keep their prices.',
+    example: { name: 'Red T-shirt (M)', price: 1999, currency: 'EUR' },
     tag: 'catalog',
     access: 'staff',
     params: SkuParams,
@@ -109,6 +120,7 @@ export const catalogRoutes = {
     path: '/products/{sku}',
     operationId: 'getProduct',
     summary: 'A product with its stock levels',
+    description: 'Any signed-in caller. `stock.available` is what orders can still reserve.',
     tag: 'catalog',
     access: 'authenticated',
     params: SkuParams,
@@ -120,6 +132,11 @@ export const catalogRoutes = {
     path: '/products/{sku}/stock-movements',
     operationId: 'recordStockMovement',
     summary: 'Record a receipt, adjustment or count; refused when available would go below 0',
+    description:
+      'Staff only. Adds `quantity` (signed) to the available stock and keeps the movement in the SKU’s ' +
+      'history. A decrease beyond what is available is refused with `OUT_OF_STOCK`; stock reserved by ' +
+      'orders is never touched. With an `Idempotency-Key`, a retry records the movement once.',
+    example: { quantity: 50, reason: 'receipt', note: 'Delivery 4711' },
     tag: 'catalog',
     access: 'staff',
     idempotencyKey: 'optional',
@@ -135,6 +152,7 @@ export const catalogRoutes = {
     path: '/products/{sku}/stock-movements',
     operationId: 'listStockMovements',
     summary: "A SKU's stock movements, newest first",
+    description: 'Staff only. Paged: pass `nextCursor` back as `cursor` until it is `null`.',
     tag: 'catalog',
     access: 'staff',
     params: SkuParams,

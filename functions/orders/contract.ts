@@ -1,11 +1,11 @@
 /**
- * The orders HTTP contract (API.md: orders). The topology, the handler and the OpenAPI document
+ * The orders HTTP contract (docs/api.md: orders). The topology, the handler and the OpenAPI document
  * are all built from these definitions.
  */
 import * as z from 'zod';
 import { OrderChannel, OrderLineData, OrderStatus } from '#events/orders.ts';
-import { defineRoute } from '#shared/http/contract.ts';
-import { Currency, IsoTimestamp, Money, PageQuery, Sku } from '#shared/schemas.ts';
+import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
+import { Currency, IsoTimestamp, Money, pageQueryShape, queryParams, Sku } from '#shared/schemas.ts';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from './rules.ts';
 
 /** 26 Crockford base32 characters: derived from the caller and their Idempotency-Key. */
@@ -100,9 +100,20 @@ export const OrderPage = z
 
 const OrderParams = z.strictObject({ id: OrderId });
 
-export const ListOrdersQuery = PageQuery.extend({
-  customerId: CustomerId.optional().meta({ description: 'Required for staff; customers list their own' }),
+export const ListOrdersQuery = queryParams({
+  ...pageQueryShape,
+  customerId: CustomerId.optional().meta({
+    description: 'Whose orders. Required for staff; a customer may leave it out or name themselves',
+  }),
 });
+
+export const ordersTag: ApiTag = {
+  name: 'orders',
+  description:
+    'Orders from placement to delivery. A customer places, reads, lists and cancels their own orders; ' +
+    'staff act on anyone’s and record shipment and delivery. Placing reserves every line’s stock in one ' +
+    'transaction, or nothing.',
+};
 
 export const orderRoutes = {
   placeOrder: defineRoute({
@@ -110,6 +121,17 @@ export const orderRoutes = {
     path: '/orders',
     operationId: 'placeOrder',
     summary: 'Place an order: prices from the catalogue, every line reserved atomically or none',
+    description:
+      'Any signed-in caller; a customer orders for themselves, staff may name `customerId`. Prices come ' +
+      'from the catalogue, never from the request. Every line is reserved in one transaction: with too ' +
+      'little stock for any line nothing is reserved and the answer is `OUT_OF_STOCK` naming the SKUs. ' +
+      'The `Idempotency-Key` is required: a retry with the same key and body answers 201 with the same ' +
+      'order; the same key with another body is `IDEMPOTENCY_KEY_REUSED`. The order is `CONFIRMED` at ' +
+      'once and `FULFILLING` within seconds, when fulfilment has picked it up.',
+    example: {
+      lines: [{ sku: 'TSHIRT-RED-M', quantity: 2 }],
+      shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' },
+    },
     tag: 'orders',
     access: 'authenticated',
     idempotencyKey: 'required',
@@ -122,6 +144,8 @@ export const orderRoutes = {
     path: '/orders/{id}',
     operationId: 'getOrder',
     summary: 'An order (its customer or staff)',
+    description:
+      'Its customer or staff. Another customer’s order is `NOT_FOUND`, not `FORBIDDEN`: its existence is not theirs to learn.',
     tag: 'orders',
     access: 'authenticated',
     params: OrderParams,
@@ -133,6 +157,9 @@ export const orderRoutes = {
     path: '/orders',
     operationId: 'listOrders',
     summary: "A customer's orders, newest first",
+    description:
+      'A customer lists their own orders; naming another customer is `FORBIDDEN`. Staff must name ' +
+      '`customerId`. Paged: pass `nextCursor` back as `cursor` until it is `null`.',
     tag: 'orders',
     access: 'authenticated',
     query: ListOrdersQuery,
@@ -144,6 +171,9 @@ export const orderRoutes = {
     path: '/orders/{id}/cancel',
     operationId: 'cancelOrder',
     summary: 'Cancel before shipment: every reservation and the coupon are released',
+    description:
+      'Its customer or staff, while the order is `CONFIRMED` or `FULFILLING`; afterwards `INVALID_STATE`. ' +
+      'The reserved stock becomes available again in the same transaction.',
     tag: 'orders',
     access: 'authenticated',
     params: OrderParams,
@@ -155,6 +185,9 @@ export const orderRoutes = {
     path: '/orders/{id}/ship',
     operationId: 'shipOrder',
     summary: 'Record the shipment: reserved stock becomes shipped',
+    description:
+      'Staff only, from `CONFIRMED` or `FULFILLING`. The carrier and tracking number are kept on the order.',
+    example: { carrier: 'DHL', trackingNumber: '00340434161094042557' },
     tag: 'orders',
     access: 'staff',
     params: OrderParams,
@@ -167,6 +200,7 @@ export const orderRoutes = {
     path: '/orders/{id}/deliver',
     operationId: 'deliverOrder',
     summary: 'Record the delivery',
+    description: 'Staff only, from `SHIPPED`.',
     tag: 'orders',
     access: 'staff',
     params: OrderParams,

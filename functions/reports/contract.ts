@@ -1,11 +1,12 @@
 /**
- * The reports' HTTP contract (API.md: `GET /reports/sales?from=&to=`, staff only). Per day and per
+ * The reports' HTTP contract (docs/api.md: `GET /reports/sales?from=&to=`, staff only). Per day and per
  * channel: orders placed, units, revenue and discounts, and cancellations. Money is in minor
  * units per currency, since orders in different currencies cannot be added up.
  */
 import * as z from 'zod';
 import { OrderChannel } from '#events/orders.ts';
-import { defineRoute } from '#shared/http/contract.ts';
+import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
+import { queryParams } from '#shared/schemas.ts';
 
 /** The longest range one request may cover, in days (both ends included). */
 export const MAX_REPORT_DAYS = 366;
@@ -17,8 +18,7 @@ const DAY_MS = 24 * 3600 * 1000;
 export const daysBetween = (from: string, to: string): number =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
 
-export const SalesQuery = z
-  .strictObject({ from: IsoDate, to: IsoDate })
+export const SalesQuery = queryParams({ from: IsoDate, to: IsoDate })
   .refine((q) => q.from <= q.to, { message: 'Must not be before `from`', path: ['to'] })
   .refine((q) => daysBetween(q.from, q.to) <= MAX_REPORT_DAYS, {
     message: `A report covers at most ${MAX_REPORT_DAYS} days`,
@@ -58,12 +58,21 @@ export const SalesReport = z
   .meta({ id: 'SalesReport' });
 export type SalesReport = z.infer<typeof SalesReport>;
 
+export const reportsTag: ApiTag = {
+  name: 'reports',
+  description: 'Sales figures kept up to date from the order events, for staff.',
+};
+
 export const reportsRoutes = {
   getSalesReport: defineRoute({
     method: 'GET',
     path: '/reports/sales',
     operationId: 'getSalesReport',
     summary: 'Sales per UTC day and channel: orders, units, revenue, discounts, cancellations',
+    description:
+      `Staff only. \`from\` and \`to\` are UTC days, both included, at most ${MAX_REPORT_DAYS} days apart. ` +
+      'Every day of the range is listed, days without sales included. Figures follow the order events, ' +
+      'so an order placed a moment ago may take a second or two to be counted.',
     tag: 'reports',
     access: 'staff',
     query: SalesQuery,

@@ -5,6 +5,12 @@
 import type * as z from 'zod';
 import type { Principal } from '../auth.ts';
 
+/** A group of operations in the document (`tags`), with what it is about. */
+export interface ApiTag {
+  readonly name: string;
+  readonly description: string;
+}
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
@@ -27,11 +33,18 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
+  /**
+   * What the operation does, who may call it and what it refuses, in a sentence or three
+   * (Markdown). The OpenAPI document and docs/api.md show it; every real route has one.
+   */
+  readonly description?: string;
   readonly tag: string;
   readonly access: Access;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
+  /** An example request body for the docs; a test checks it against `body`. */
+  readonly example?: unknown;
   /** `Idempotency-Key` header policy for creating POSTs. */
   readonly idempotencyKey?: 'required' | 'optional';
   /** Success responses by status; problem responses are added from the error catalogue. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { routeContracts } from '#functions/routes.ts';
+import { apiMeta, routeContracts } from '#functions/routes.ts';
 import { allRoutes } from '#infra/topology.ts';
 import { routeKey } from '#shared/http/contract.ts';
 import { buildOpenApi } from '#shared/http/openapi.ts';
 
 const routes = allRoutes().map((r) => r.route);
-const doc = buildOpenApi(routes, { title: 'Storeline API', version: '1', description: 'test' }) as {
+const doc = buildOpenApi(routes, apiMeta) as {
   openapi: string;
   paths: Record<
     string,
