@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { EventEnvelope } from '#events/envelope.ts';
 import type { FunctionSpec } from '#infra/topology/types.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
 import { outboxItem } from '#shared/outbox.ts';
 
 const run = promisify(execFile);

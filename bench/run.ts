@@ -61,9 +61,9 @@ const benchEnv = localFunctionEnvironment(
 // The domain modules read their configuration at import: set it before importing them.
 Object.assign(process.env, benchEnv);
 const { ddb, tableName } = await import('#shared/ddb.ts');
-const { outboxPut } = await import('#shared/outbox.ts');
+const { emit } = await import('#events/emit.ts');
 const { orderFromItem, orderKey, placeOrderPut } = await import('#functions/orders/orders.ts');
-const { orderEvent, orderSummary } = await import('#functions/orders/events.ts');
+const { orderSummary } = await import('#functions/orders/events.ts');
 const { productKey, productUnchangedCheck, reserveStockWrite } = await import(
   '#functions/catalog/products.ts'
 );
@@ -194,14 +194,14 @@ function rawOrderWrites(lines: { sku: string; quantity: number; version: number 
     unitPrice: 1999,
     lineTotal: 1999 * l.quantity,
   }));
-  const event = orderEvent(
+  const orderPlaced = emit(
     'OrderPlaced',
     { ...orderSummary(order), placedAt: now, shippingAddress: order.shippingAddress },
     { correlationId: 'bench-raw', occurredAt: now },
   );
   return [
     placeOrderPut(order),
-    outboxPut(tableName, event),
+    orderPlaced,
     ...lines.flatMap((l) => [
       reserveStockWrite(l.sku, l.quantity, now),
       productUnchangedCheck(l.sku, l.version),

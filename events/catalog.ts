@@ -1,61 +1,45 @@
 /**
- * The event catalogue: every detail-type, its current version's schema, who emits it, and its
- * sample payload (`events/samples/<Type>.v<version>.json`) that consumer tests and the
- * compatibility test use. Who consumes each event comes from the topology's consumer specs.
+ * The event catalogue: every detail-type with every version it was published in, who emits it
+ * (its `source`) and what it means. Sample payloads (`events/samples/<Type>.v<version>.json`) serve
+ * consumer tests and the compatibility test; who consumes each event comes from the topology's
+ * `subscribeTo`. Adding a version: `.next(TypeV2, (v1) => v2)` on its definition — see
+ * docs/events.md, "Versions and upcasting".
  */
-import type * as z from 'zod';
+import type * as catalogue from '#shared/events/catalogue.ts';
+import { defineEvent } from '#shared/events/catalogue.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';
 
-export interface CatalogueEntry {
-  readonly version: number;
-  /** The envelope schema with `data` typed. */
-  readonly schema: z.ZodType;
-  /** EventBridge `source`: `storeline.<context>`. */
-  readonly source: string;
-  readonly description: string;
-}
-
 export const eventCatalogue = {
-  OrderPlaced: {
-    version: 1,
-    schema: OrderPlacedV1,
+  OrderPlaced: defineEvent(OrderPlacedV1, {
     source: 'storeline.orders',
     description: 'An order was accepted: stock for every line is reserved (status CONFIRMED).',
-  },
-  OrderCancelled: {
-    version: 1,
-    schema: OrderCancelledV1,
+  }),
+  OrderCancelled: defineEvent(OrderCancelledV1, {
     source: 'storeline.orders',
     description: 'An order was cancelled before shipment; its reservations and coupon were released.',
-  },
-  OrderShipped: {
-    version: 1,
-    schema: OrderShippedV1,
+  }),
+  OrderShipped: defineEvent(OrderShippedV1, {
     source: 'storeline.orders',
     description: 'An order left the warehouse: reserved stock became shipped.',
-  },
-  OrderDelivered: {
-    version: 1,
-    schema: OrderDeliveredV1,
+  }),
+  OrderDelivered: defineEvent(OrderDeliveredV1, {
     source: 'storeline.orders',
     description: 'The carrier delivered an order.',
-  },
-  StockChanged: {
-    version: 1,
-    schema: StockChangedV1,
+  }),
+  StockChanged: defineEvent(StockChangedV1, {
     source: 'storeline.catalog',
     description: 'A stock movement (receipt, adjustment, count) changed a SKU’s available quantity.',
-  },
-  FulfilmentStarted: {
-    version: 1,
-    schema: FulfilmentStartedV1,
+  }),
+  FulfilmentStarted: defineEvent(FulfilmentStartedV1, {
     source: 'storeline.fulfilment',
     description: 'A pick list was created for an order, which moved to FULFILLING.',
-  },
-} as const satisfies Record<string, CatalogueEntry>;
+  }),
+} as const satisfies catalogue.Catalogue;
 
-export type EventType = keyof typeof eventCatalogue;
-export type EventOf<T extends EventType> = z.infer<(typeof eventCatalogue)[T]['schema']>;
+export type EventCatalogue = typeof eventCatalogue;
+export type EventType = catalogue.EventName<EventCatalogue>;
+/** An event in its newest shape: what producers emit and every consumer receives. */
+export type EventOf<T extends EventType> = catalogue.EventOf<EventCatalogue, T>;
 export type EventData<T extends EventType> = EventOf<T>['data'];

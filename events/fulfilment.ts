@@ -1,7 +1,7 @@
 /** Fulfilment events (source `storeline.fulfilment`). */
 import * as z from 'zod';
+import { envelopeOf } from '#shared/events/envelope.ts';
 import { IsoTimestamp, Sku } from '#shared/schemas.ts';
-import { envelopeOf } from './envelope.ts';
 
 export const FulfilmentStartedV1 = envelopeOf(
   'FulfilmentStarted',

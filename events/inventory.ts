@@ -1,7 +1,7 @@
 /** Stock events (source `storeline.catalog`). */
 import * as z from 'zod';
+import { envelopeOf } from '#shared/events/envelope.ts';
 import { IsoTimestamp, Sku } from '#shared/schemas.ts';
-import { envelopeOf } from './envelope.ts';
 
 export const StockChangedV1 = envelopeOf(
   'StockChanged',

@@ -1,7 +1,7 @@
 /** Order lifecycle events (source `storeline.orders`). */
 import * as z from 'zod';
+import { envelopeOf } from '#shared/events/envelope.ts';
 import { Currency, IsoTimestamp, Money, Sku } from '#shared/schemas.ts';
-import { envelopeOf } from './envelope.ts';
 
 export const OrderChannel = z.enum(['web', 'mobile', 'phone', 'email']);
 export type OrderChannel = z.infer<typeof OrderChannel>;

@@ -8,7 +8,7 @@
  * needs a new version.
  */
 import * as z from 'zod';
-import type { CatalogueEntry } from './catalog.ts';
+import type { Catalogue } from '#shared/events/catalogue.ts';
 
 export type JsonSchema = { readonly [key: string]: unknown };
 
@@ -32,13 +32,13 @@ export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
 /** Snapshot key of a catalogue entry: `OrderPlaced.v1`. */
 export const snapshotKey = (type: string, version: number): string => `${type}.v${version}`;
 
-/** The snapshot of a whole catalogue, keys sorted. */
-export function catalogueSnapshot(
-  catalogue: Readonly<Record<string, CatalogueEntry>>,
-): Record<string, JsonSchema> {
+/** The snapshot of a whole catalogue, every version of every detail-type, keys sorted. */
+export function catalogueSnapshot(catalogue: Catalogue): Record<string, JsonSchema> {
   return Object.fromEntries(
     Object.entries(catalogue)
-      .map(([type, entry]) => [snapshotKey(type, entry.version), jsonSchemaOf(entry.schema)] as const)
+      .flatMap(([type, entry]) =>
+        entry.versions.map((v) => [snapshotKey(type, v.version), jsonSchemaOf(v.schema)] as const),
+      )
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 }

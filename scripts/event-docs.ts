@@ -5,8 +5,8 @@
  * committed file differs from what this renders.
  */
 import type { Topology } from '#infra/topology/types.ts';
-import type { CatalogueEntry } from './catalog.ts';
-import { isSchema, type JsonSchema, jsonSchemaOf } from './compat.ts';
+import type { Catalogue } from '#shared/events/catalogue.ts';
+import { isSchema, type JsonSchema, jsonSchemaOf } from './event-compat.ts';
 
 export const EVENT_DOCS_PATH = 'docs/events.md';
 
@@ -62,7 +62,7 @@ function fieldRows(schema: JsonSchema, prefix: string): string[] {
 const list = (names: readonly string[]): string =>
   names.length ? names.map((n) => `\`${n}\``).join(', ') : '—';
 
-export function renderEventDocs(catalogue: Readonly<Record<string, CatalogueEntry>>, t: Topology): string {
+export function renderEventDocs(catalogue: Catalogue, t: Topology): string {
   const entries = Object.entries(catalogue);
   const lines: string[] = [
     '# Events',
@@ -91,10 +91,42 @@ export function renderEventDocs(catalogue: Readonly<Record<string, CatalogueEntr
     '- **Correlated.** `correlationId` is the id of the HTTP request that caused the event (or of the event',
     '  that caused it); every log line a consumer writes while applying the event carries it as',
     '  `correlation_id`.',
-    '- **Versioned.** A published version never changes incompatibly: its JSON Schema is recorded in',
-    '  `events/schemas.snapshot.json` and a test fails on a field removed, retyped or made required.',
-    '  Additive changes are recorded with `node scripts/update-event-schemas.ts`; anything else is a new',
-    '  version.',
+    '- **Versioned.** A published version never changes incompatibly: the JSON Schema of every version',
+    '  is recorded in `events/schemas.snapshot.json` and a test fails on a field removed, retyped or made',
+    '  required. Additive changes are recorded with `node scripts/update-event-schemas.ts`; anything else',
+    '  is a new version (below).',
+    '',
+    '## Emitting',
+    '',
+    'There is one way to emit: `emit(type, data, { correlationId, occurredAt })` from `events/emit.ts`',
+    '(in a consumer, `tx.emit(type, data)`). It validates `data` against the newest version of `type`,',
+    'builds the envelope (ULID id, type, version, source from the catalogue, occurredAt, correlationId)',
+    'and returns the outbox Put to add to the caller’s own `TransactWriteItems`. Nothing else builds',
+    'envelopes or outbox items.',
+    '',
+    '## Versions and upcasting',
+    '',
+    'A consumer names the detail-types it handles (`consumer({ name, handlers: { OrderPlaced: … } })`',
+    'in `events/consumer.ts`) and always receives the **newest** version, whatever version was emitted:',
+    '',
+    '- an event of an older version is parsed with the schema of its own version, then upcast one step',
+    '  at a time (v1 → v2 → v3) by the upcasters the catalogue declares, so an old event still in a queue,',
+    '  a DLQ or the archive is processed after its consumer is upgraded;',
+    '- an event of a version newer than the consumer knows (a producer deployed before the consumer) fails',
+    '  that one record with the log line “event version unknown to this consumer” and the metric',
+    '  `UnknownEventVersions`; it is retried and reaches the DLQ after `maxReceiveCount` receives. Deploy',
+    '  the consumer that knows the version, then `redrive` the DLQ.',
+    '- rules match on source and detail-type, never on version, so every version reaches every subscriber.',
+    '',
+    'Adding a version (say `OrderPlaced` v2):',
+    '',
+    "1. In `events/orders.ts`, declare `OrderPlacedV2 = envelopeOf('OrderPlaced', 2, …)`; keep `OrderPlacedV1`.",
+    '2. In `events/catalog.ts`, chain it: `defineEvent(OrderPlacedV1, meta).next(OrderPlacedV2, (v1) => ({ …v1, newField: … }))`.',
+    '   The upcaster must produce a valid v2 from any v1 (a default, or a value derived from v1’s fields).',
+    '3. Add `events/samples/OrderPlaced.v2.json`, run `node scripts/update-event-schemas.ts` (v1 stays',
+    '   recorded) and `node scripts/gen-event-docs.ts`.',
+    '4. Producers’ `emit` calls now type-check against v2; consumers receive v2. Deploy consumers before',
+    '   (or with) the producers: a v2 reaching a consumer that only knows v1 waits in the DLQ.',
     '',
     'Locally, `npm start` runs the same wiring from the topology: the publisher reads DynamoDB Local’s',
     'stream, a local EventBridge endpoint applies the rules, and local queues with the topology’s batch',
@@ -103,7 +135,7 @@ export function renderEventDocs(catalogue: Readonly<Record<string, CatalogueEntr
     '',
     '## Catalogue',
     '',
-    '| event | version | source | emitted by | consumed by |',
+    '| event | newest version | source | emitted by | consumed by |',
     '|---|---|---|---|---|',
     ...entries.map(
       ([type, entry]) =>
@@ -137,7 +169,14 @@ export function renderEventDocs(catalogue: Readonly<Record<string, CatalogueEntr
       '',
       entry.description,
       '',
-      `- version ${entry.version}, source \`${entry.source}\``,
+      `- version ${entry.version}${
+        entry.versions.length > 1
+          ? ` (upcast from ${entry.versions
+              .slice(0, -1)
+              .map((v) => `v${v.version}`)
+              .join(', ')})`
+          : ''
+      }, source \`${entry.source}\``,
       `- emitted by: ${emitter ? `\`${emitter}\`` : '— (no function in the topology yet)'}`,
       `- consumed by: ${consumers.length ? consumers.map((c) => `\`${c}\` (queue \`${c}\`, DLQ \`${c}-dlq\`)`).join(', ') : '— (on the bus and in its archive only)'}`,
       `- sample: [\`events/samples/${type}.v${entry.version}.json\`](../events/samples/${type}.v${entry.version}.json)`,

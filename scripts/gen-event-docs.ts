@@ -7,8 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { eventCatalogue } from '#events/catalog.ts';
-import { EVENT_DOCS_PATH, renderEventDocs } from '#events/docs.ts';
 import { topology } from '#infra/topology.ts';
+import { EVENT_DOCS_PATH, renderEventDocs } from '#scripts/event-docs.ts';
 
 const path = fileURLToPath(new URL(`../${EVENT_DOCS_PATH}`, import.meta.url));
 const rendered = renderEventDocs(eventCatalogue, topology);

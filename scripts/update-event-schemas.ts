@@ -19,7 +19,7 @@ import {
   formatChanges,
   isSchema,
   type JsonSchema,
-} from '#events/compat.ts';
+} from '#scripts/event-compat.ts';
 
 const path = fileURLToPath(new URL('../events/schemas.snapshot.json', import.meta.url));
 const recorded: Record<string, JsonSchema> = {};

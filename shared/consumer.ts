@@ -1,10 +1,13 @@
 /**
- * The consumer framework: every SQS-fed consumer in the topology is built with `consumer()`.
+ * The consumer framework: every SQS-fed consumer in the topology is built with `consumer()` (bound to
+ * the catalogue in `events/consumer.ts`).
  *
- * - Each SQS record's body is the EventBridge event the rule delivered; its `detail` is the
- *   envelope. Both are parsed with zod, then `data` with the catalogue's schema for that
- *   detail-type and version. A malformed message throws, so it fails alone (partial batch
- *   response), is retried, and reaches the queue's DLQ after `maxReceiveCount` receives.
+ * - Each SQS record is parsed with Powertools' SQS record schema, its body with Powertools'
+ *   EventBridge schema (the rule delivers the whole EventBridge event), and its `detail` as the
+ *   envelope. The envelope is then read in its newest shape (`readEvent`): an older version is
+ *   upcast, a newer version than this code knows fails the record with a log line saying so. A
+ *   message that cannot be read throws, so it fails alone (partial batch response), is retried, and
+ *   reaches the queue's DLQ after `maxReceiveCount` receives.
  * - Every log line written while an event is applied carries the envelope's `correlationId` (the id
  *   of the HTTP request that caused it) and the event id.
  * - Each event is applied at most once per consumer: the handler returns the writes of its effect,
@@ -19,20 +22,26 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import {
-  type EventData,
-  type EventType as EventName,
-  type EventOf,
-  eventCatalogue,
-} from '#events/catalog.ts';
-import { EventEnvelope } from '#events/envelope.ts';
 import { ddb, tableName } from './ddb.ts';
+import {
+  type Catalogue,
+  type EmitData,
+  type EventName,
+  type EventOf,
+  MalformedEventError,
+  readEvent,
+  UnknownEventVersionError,
+} from './events/catalogue.ts';
+import { EventEnvelope } from './events/envelope.ts';
 import { logger, metrics } from './observability.ts';
-import { newEvent, outboxPut } from './outbox.ts';
+import { emitter } from './outbox.ts';
 import { backoff, cancellationCodes, MAX_TRANSACT_ITEMS, type TransactWrite } from './transactions.ts';
 
 /** Markers outlive every way an event can come back: SQS retention (14 days) and archive replay. */
@@ -41,53 +50,44 @@ const MARKER_RETENTION_SECONDS = 90 * 24 * 3600;
 /** Re-runs of a handler whose writes lost a race (a condition on state it read, or a conflict). */
 const MAX_APPLY_ATTEMPTS = 3;
 
-/** The EventBridge event an SQS target receives from a rule, with the envelope as `detail`. */
-export const EventBridgeMessage = z.object({
-  version: z.string(),
-  id: z.string(),
-  'detail-type': z.string(),
-  source: z.string(),
-  account: z.string(),
-  time: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: EventEnvelope,
+/**
+ * An SQS record as Lambda delivers it from a queue an EventBridge rule targets: Powertools' record
+ * schema, its body the JSON of Powertools' EventBridge event, whose `detail` is our envelope.
+ */
+export const EventBridgeSqsRecord = SqsRecordSchema.extend({
+  body: JSONStringified(EventBridgeSchema.extend({ detail: EventEnvelope })),
 });
-export type EventBridgeMessage = z.infer<typeof EventBridgeMessage>;
+export type EventBridgeMessage = z.infer<typeof EventBridgeSqsRecord>['body'];
 
-/** A message this consumer can never apply; thrown so the record fails alone and ends in the DLQ. */
-export class MalformedEventError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'MalformedEventError';
-  }
-}
+export { MalformedEventError, UnknownEventVersionError };
 
 /** What a handler gets besides the event: the table, the time, and a way to emit events. */
-export interface ConsumerTx {
+export interface ConsumerTx<C extends Catalogue> {
   readonly tableName: string;
   /** When this delivery is applied (ISO 8601). */
   readonly now: string;
   /** The envelope's correlation id, for events this one causes. */
   readonly correlationId: string;
   /**
-   * An outbox Put for an event this one causes, validated against the catalogue. Return it with
-   * the handler's other writes: it commits in the same transaction as the effect and the marker.
+   * The outbox Put of an event this one causes (the one emit path, with this event's correlation id
+   * and `now`). Return it with the handler's other writes: it commits in the same transaction as the
+   * effect and the marker.
    */
-  emit<T extends EventName>(type: T, data: EventData<T>): TransactWrite;
+  emit<T extends EventName<C>>(type: T, data: EmitData<C, T>): TransactWrite;
 }
 
 /** The effect of one event: the writes to commit with the marker (may be empty: marker only). */
-export type EventHandler<T extends EventName> = (
-  event: EventOf<T>,
-  tx: ConsumerTx,
+export type EventHandler<C extends Catalogue, T extends EventName<C>> = (
+  event: EventOf<C, T>,
+  tx: ConsumerTx<C>,
 ) => Promise<readonly TransactWrite[]>;
 
-export type EventHandlers = { readonly [T in EventName]?: EventHandler<T> };
+export type EventHandlers<C extends Catalogue> = { readonly [T in EventName<C>]?: EventHandler<C, T> };
 
-export interface ConsumerDefinition<H extends EventHandlers> {
+export interface ConsumerDefinition<C extends Catalogue, H extends EventHandlers<C>> {
   /** The consumer's name in the topology; markers are keyed by it. */
   readonly name: string;
+  /** The event types it handles, each receiving the newest version's shape. */
   readonly handlers: H;
 }
 
@@ -96,7 +96,7 @@ export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
 export interface Consumer {
   readonly name: string;
   /** The detail-types this consumer handles (a test checks they match its topology rule). */
-  readonly eventTypes: readonly EventName[];
+  readonly eventTypes: readonly string[];
   /** The Lambda handler for the consumer's SQS event source (partial batch responses). */
   readonly handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   /** Parses one SQS record and applies it at most once; throws when it cannot. */
@@ -106,19 +106,17 @@ export interface Consumer {
 export const markerKey = (consumerName: string, eventId: string) =>
   ({ pk: `CONSUMED#${consumerName}#${eventId}`, sk: 'MARKER' }) as const;
 
-function isEventName(type: string): type is EventName {
-  return Object.hasOwn(eventCatalogue, type);
-}
+const EventBridgeBody = EventBridgeSqsRecord.shape.body;
 
-/** Parses an SQS record's body into a catalogue event; throws `MalformedEventError` otherwise. */
-export function parseEventMessage(body: string): { message: EventBridgeMessage; event: EventOf<EventName> } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (error) {
-    throw new MalformedEventError('Message body is not JSON', { cause: error });
-  }
-  const parsed = EventBridgeMessage.safeParse(json);
+/**
+ * Parses an SQS record's body (an EventBridge event) and reads its envelope in the catalogue's
+ * newest shape; throws `MalformedEventError` (or `UnknownEventVersionError`) otherwise.
+ */
+export function parseEventMessage<C extends Catalogue>(
+  catalogue: C,
+  body: string,
+): { message: EventBridgeMessage; event: EventOf<C, EventName<C>> } {
+  const parsed = EventBridgeBody.safeParse(body);
   if (!parsed.success) {
     throw new MalformedEventError(
       `Not an EventBridge event with an envelope: ${z.prettifyError(parsed.error)}`,
@@ -131,21 +129,7 @@ export function parseEventMessage(body: string): { message: EventBridgeMessage; 
       `detail-type/source (${message['detail-type']}, ${message.source}) disagree with the envelope (${envelope.type}, ${envelope.source})`,
     );
   }
-  if (!isEventName(envelope.type)) throw new MalformedEventError(`Unknown event type ${envelope.type}`);
-  const entry = eventCatalogue[envelope.type];
-  if (envelope.version !== entry.version) {
-    throw new MalformedEventError(
-      `${envelope.type} version ${envelope.version} is not the catalogue's version ${entry.version}`,
-    );
-  }
-  const event = entry.schema.safeParse(envelope);
-  if (!event.success) {
-    throw new MalformedEventError(
-      `${envelope.type} does not match its schema: ${z.prettifyError(event.error)}`,
-    );
-  }
-  // The catalogue schema for exactly this detail-type accepted it.
-  return { message, event: event.data as EventOf<EventName> };
+  return { message, event: readEvent(catalogue, envelope) };
 }
 
 function markerPut(consumerName: string, envelope: EventEnvelope, now: string): TransactWrite {
@@ -167,30 +151,25 @@ function markerPut(consumerName: string, envelope: EventEnvelope, now: string): 
   };
 }
 
-function emitter(correlationId: string) {
-  return <T extends EventName>(type: T, data: EventData<T>): TransactWrite => {
-    const entry = eventCatalogue[type];
-    const event = newEvent({ type, version: entry.version, data, correlationId });
-    // A producer bug is caught here, before the event reaches any other consumer.
-    entry.schema.parse(event);
-    return outboxPut(tableName, event);
-  };
-}
-
 /**
- * Builds a consumer. Each handler returns the writes of its effect; the framework adds the marker
- * and commits them together, re-running the handler when its writes lose a race.
+ * Builds a consumer of the catalogue's events. Each handler returns the writes of its effect; the
+ * framework adds the marker and commits them together, re-running the handler when its writes lose
+ * a race.
  */
-export function consumer<const H extends EventHandlers>(definition: ConsumerDefinition<H>): Consumer {
+export function consumer<C extends Catalogue, const H extends EventHandlers<C>>(
+  catalogue: C,
+  definition: ConsumerDefinition<C, H>,
+): Consumer {
   const { name, handlers } = definition;
-  const eventTypes = Object.keys(handlers).filter(isEventName);
+  const emit = emitter(catalogue);
+  const eventTypes = Object.keys(handlers).filter((type) => Object.hasOwn(catalogue, type));
 
-  function handlerFor(type: EventName): EventHandler<EventName> | undefined {
-    // The event passed to it was parsed by the catalogue schema of this very type.
-    return handlers[type] as EventHandler<EventName> | undefined;
+  function handlerFor(type: string): EventHandler<C, EventName<C>> | undefined {
+    // The event passed to it was read by the catalogue schema of this very type.
+    return (handlers as Record<string, EventHandler<C, EventName<C>> | undefined>)[type];
   }
 
-  async function apply(event: EventOf<EventName>): Promise<ApplyOutcome> {
+  async function apply(event: EventOf<C, EventName<C>>): Promise<ApplyOutcome> {
     const handle = handlerFor(event.type);
     if (!handle) {
       logger.warn('no handler for this event type: acknowledged without effect');
@@ -198,11 +177,12 @@ export function consumer<const H extends EventHandlers>(definition: ConsumerDefi
     }
     for (let attempt = 1; ; attempt++) {
       const now = new Date().toISOString();
-      const tx: ConsumerTx = {
+      const context = { correlationId: event.correlationId, occurredAt: now };
+      const tx: ConsumerTx<C> = {
         tableName,
         now,
         correlationId: event.correlationId,
-        emit: emitter(event.correlationId),
+        emit: (type, data) => emit(type, data, context),
       };
       const writes = await handle(event, tx);
       if (writes.length + 1 > MAX_TRANSACT_ITEMS) {
@@ -226,22 +206,41 @@ export function consumer<const H extends EventHandlers>(definition: ConsumerDefi
     }
   }
 
+  function read(record: SQSRecord): EventOf<C, EventName<C>> {
+    try {
+      const checked = SqsRecordSchema.safeParse(record);
+      if (!checked.success) {
+        throw new MalformedEventError(`Not an SQS record: ${z.prettifyError(checked.error)}`);
+      }
+      return parseEventMessage(catalogue, record.body).event;
+    } catch (error) {
+      if (error instanceof UnknownEventVersionError) {
+        logger.error(
+          'event version unknown to this consumer: failing the record (DLQ after maxReceiveCount)',
+          {
+            error,
+            eventType: error.type,
+            eventVersion: error.version,
+            newestKnownVersion: error.newestKnown,
+          },
+        );
+        metrics.addMetric('UnknownEventVersions', MetricUnit.Count, 1);
+      } else {
+        logger.error('malformed message: failing it alone (it reaches the DLQ after maxReceiveCount)', {
+          error: error as Error,
+        });
+        metrics.addMetric('MalformedEvents', MetricUnit.Count, 1);
+      }
+      throw error;
+    }
+  }
+
   async function processRecord(record: SQSRecord): Promise<ApplyOutcome> {
     logger.appendKeys({
       messageId: record.messageId,
       receiveCount: record.attributes.ApproximateReceiveCount,
     });
-    let parsed: ReturnType<typeof parseEventMessage>;
-    try {
-      parsed = parseEventMessage(record.body);
-    } catch (error) {
-      logger.error('malformed message: failing it alone (it reaches the DLQ after maxReceiveCount)', {
-        error: error as Error,
-      });
-      metrics.addMetric('MalformedEvents', MetricUnit.Count, 1);
-      throw error;
-    }
-    const { event } = parsed;
+    const event = read(record);
     logger.setCorrelationId(event.correlationId);
     logger.appendKeys({ eventId: event.id, eventType: event.type });
     const started = Date.now();

@@ -1,46 +1,25 @@
 /**
- * The transactional outbox: the only way an event leaves a handler. `outboxPut` returns a
- * TransactWriteItems entry that the caller adds to the same transaction as its state change, so
- * the change and its events commit together or not at all. The table's stream hands each
- * outbox item to the publisher, which puts it on the bus. No handler calls PutEvents.
+ * The transactional outbox and the one emit path. `emitter(catalogue)` gives the `emit` every
+ * producer uses (`events/emit.ts`): it validates the data against the catalogue's newest version,
+ * builds the envelope (id, type, version, source, occurredAt, correlationId) and returns the outbox
+ * Put for the caller's own transaction, so the change and its events commit together or not at all.
+ * The table's stream hands each outbox item to the publisher, which puts it on the bus. No handler
+ * calls PutEvents, and nothing else builds envelopes.
  *
  * | item   | pk                 | sk    |
  * |--------|--------------------|-------|
  * | outbox | OUTBOX#<event id>  | EVENT |
  */
 import { monotonicFactory } from 'ulid';
-import type { EventEnvelope } from '#events/envelope.ts';
+import { requiredEnv } from './config.ts';
+import type { Catalogue, EmitData, EventName } from './events/catalogue.ts';
+import type { EventEnvelope } from './events/envelope.ts';
 
 /** Outbox items are kept a week for inspection; DynamoDB TTL removes them after that. */
 const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
 export const OUTBOX_PK_PREFIX = 'OUTBOX#';
 
 const nextId = monotonicFactory();
-
-export interface NewEvent<D> {
-  readonly type: string;
-  readonly version: number;
-  readonly data: D;
-  readonly correlationId: string;
-  /** Defaults to the function's `EVENT_SOURCE` (set by the topology). */
-  readonly source?: string;
-  readonly occurredAt?: string;
-}
-
-/** Stamps an event with a ULID, its source and time. */
-export function newEvent<D>(event: NewEvent<D>): EventEnvelope & { data: D } {
-  const source = event.source ?? process.env.EVENT_SOURCE;
-  if (!source) throw new Error('EVENT_SOURCE is not set: the topology sets it for every function');
-  return {
-    id: nextId(),
-    type: event.type,
-    version: event.version,
-    source,
-    occurredAt: event.occurredAt ?? new Date().toISOString(),
-    correlationId: event.correlationId,
-    data: event.data,
-  };
-}
 
 export interface OutboxItem {
   pk: string;
@@ -62,13 +41,57 @@ export function outboxItem(event: EventEnvelope): OutboxItem {
   };
 }
 
-/** A `TransactWriteItems` Put for the event, for the caller's own transaction. */
-export function outboxPut(tableName: string, event: EventEnvelope) {
+/** A `TransactWriteItems` Put of one event, for the emitting transaction. */
+export interface OutboxPut {
+  readonly Put: {
+    readonly TableName: string;
+    readonly Item: OutboxItem;
+    readonly ConditionExpression: 'attribute_not_exists(pk)';
+  };
+}
+
+export function outboxPut(table: string, event: EventEnvelope): OutboxPut {
   return {
     Put: {
-      TableName: tableName,
+      TableName: table,
       Item: outboxItem(event),
       ConditionExpression: 'attribute_not_exists(pk)',
     },
-  } as const;
+  };
+}
+
+export interface EmitContext {
+  /** The HTTP request id (or the causing event's correlation id). */
+  readonly correlationId: string;
+  /** When the change happened; defaults to now. Pass the transaction's own timestamp. */
+  readonly occurredAt?: string;
+}
+
+export type Emit<C extends Catalogue> = <T extends EventName<C>>(
+  type: T,
+  data: EmitData<C, T>,
+  context: EmitContext,
+) => OutboxPut;
+
+/**
+ * The emit function for a catalogue. A producer bug (data not matching the newest schema) throws
+ * here, failing the request that would have written it, never a consumer downstream.
+ */
+export function emitter<C extends Catalogue>(catalogue: C): Emit<C> {
+  // Read on first use, not at import: the topology and tools import this module without a table.
+  let tableName: string | undefined;
+  return (type, data, context) => {
+    tableName ??= requiredEnv('TABLE_NAME');
+    const entry = catalogue[type]!;
+    const event = entry.schema.parse({
+      id: nextId(),
+      type,
+      version: entry.version,
+      source: entry.source,
+      occurredAt: context.occurredAt ?? new Date().toISOString(),
+      correlationId: context.correlationId,
+      data,
+    });
+    return outboxPut(tableName, event);
+  };
 }

@@ -15,12 +15,10 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
-import { eventCatalogue } from '#events/catalog.ts';
-import { StockChangedV1 } from '#events/inventory.ts';
+import { emit } from '#events/emit.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
-import { newEvent, outboxPut } from '#shared/outbox.ts';
 import { decodeCursor, encodeCursor } from '#shared/paging.ts';
 import { type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import {
@@ -134,23 +132,18 @@ export async function recordStockMovement(request: MovementRequest): Promise<Mov
     by,
     at,
   };
-  const event = StockChangedV1.parse(
-    newEvent({
-      type: 'StockChanged',
-      version: eventCatalogue.StockChanged.version,
-      source: eventCatalogue.StockChanged.source,
-      correlationId,
+  const stockChanged = emit(
+    'StockChanged',
+    {
+      sku,
+      cause: input.reason,
+      movementId: movement.id,
+      quantity: input.quantity,
+      ...(input.note === undefined ? {} : { note: input.note }),
       occurredAt: at,
-      data: {
-        sku,
-        cause: input.reason,
-        movementId: movement.id,
-        quantity: input.quantity,
-        ...(input.note === undefined ? {} : { note: input.note }),
-        occurredAt: at,
-        by,
-      },
-    }),
+      by,
+    },
+    { correlationId, occurredAt: at },
   );
   const writes: TaggedWrite<MovementTag>[] = [
     // First, so an idempotent retry is recognised whatever else has changed since.
@@ -196,7 +189,7 @@ export async function recordStockMovement(request: MovementRequest): Promise<Mov
         },
       },
     },
-    { tag: 'outbox', write: outboxPut(tableName, event) },
+    { tag: 'outbox', write: stockChanged },
   ];
 
   const outcome = await transactWrite(ddb, writes);

@@ -6,8 +6,8 @@
  */
 import { ulid } from 'ulid';
 import type { EventOf } from '#events/catalog.ts';
+import type { ConsumerTx } from '#events/consumer.ts';
 import { getOrder, orderTransitionUpdate } from '#functions/orders/orders.ts';
-import type { ConsumerTx } from '#shared/consumer.ts';
 import { logger } from '#shared/observability.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import { type PickList, pickListPut } from './pick-lists.ts';

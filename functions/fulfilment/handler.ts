@@ -1,5 +1,5 @@
 /** Fulfilment consumer (queue fed by `OrderPlaced`): starts fulfilment of each placed order. */
-import { consumer } from '#shared/consumer.ts';
+import { consumer } from '#events/consumer.ts';
 import { startFulfilment } from './fulfilment.ts';
 
 export const fulfilment = consumer({ name: 'fulfilment', handlers: { OrderPlaced: startFulfilment } });

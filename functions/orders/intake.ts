@@ -11,16 +11,16 @@
  * `IDEMPOTENCY_KEY_REUSED` if not. Prices come from a per-container cache that the transaction
  * verifies (`price-cache.ts`), so the happy path is exactly one `TransactWriteItems`.
  */
+import { emit } from '#events/emit.ts';
 import { productUnchangedCheck, reserveStockWrite } from '#functions/catalog/products.ts';
 import type { Principal } from '#shared/auth.ts';
-import { ddb, tableName } from '#shared/ddb.ts';
+import { ddb } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
 import { idempotentId } from '#shared/idempotency.ts';
-import { outboxPut } from '#shared/outbox.ts';
 import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
 import { redeemCoupon } from './coupons.ts';
-import { orderEvent, orderSummary } from './events.ts';
+import { orderSummary } from './events.ts';
 import { asPlaced, getOrder, type Order, placeOrderPut } from './orders.ts';
 import { forget, productsFor } from './price-cache.ts';
 import {
@@ -132,7 +132,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
       placedBy: principal.sub,
       requestHash: hash,
     };
-    const event = orderEvent(
+    const orderPlaced = emit(
       'OrderPlaced',
       { ...orderSummary(order), placedAt, shippingAddress: order.shippingAddress },
       { correlationId, occurredAt: placedAt },
@@ -140,7 +140,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
 
     const writes: TaggedWrite<IntakeTag>[] = [
       { tag: { kind: 'order' }, write: placeOrderPut(order) },
-      { tag: { kind: 'outbox' }, write: outboxPut(tableName, event) },
+      { tag: { kind: 'outbox' }, write: orderPlaced },
       ...coupon.writes.map((write) => ({ tag: { kind: 'coupon' } as const, write })),
       ...lines.flatMap((line) => [
         {

@@ -6,12 +6,12 @@
  * 409 `INVALID_STATE` (or, if the new status still allows it, tries again).
  */
 
-import type { EventEnvelope } from '#events/envelope.ts';
+import { emit } from '#events/emit.ts';
 import { releaseStockWrite, shipStockWrite } from '#functions/catalog/products.ts';
 import type { Principal } from '#shared/auth.ts';
-import { ddb, tableName } from '#shared/ddb.ts';
+import { ddb } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
-import { outboxPut } from '#shared/outbox.ts';
+import type { OutboxPut } from '#shared/outbox.ts';
 import {
   backoff,
   contention,
@@ -20,7 +20,7 @@ import {
   transactWrite,
 } from '#shared/transactions.ts';
 import { releaseCouponWrites } from './coupons.ts';
-import { orderEvent, orderSummary } from './events.ts';
+import { orderSummary } from './events.ts';
 import { getOrder, type Order, type OrderTransitionChange, orderTransitionUpdate } from './orders.ts';
 import { assertTransition, canSee, TRANSITIONS, type TransitionName } from './rules.ts';
 
@@ -37,7 +37,8 @@ type TransitionTag = 'order' | 'stock' | 'coupon' | 'outbox';
 
 interface Plan {
   readonly change: OrderTransitionChange;
-  readonly event: EventEnvelope;
+  /** The transition's event, from `emit`. */
+  readonly event: OutboxPut;
   readonly extra: readonly TransactWrite[];
 }
 
@@ -83,7 +84,7 @@ async function transition(
       { tag: 'order', write: orderTransitionUpdate(order, change) },
       ...stockWrites(name, order, at).map((write) => ({ tag: 'stock' as const, write })),
       ...extra.map((write) => ({ tag: 'coupon' as const, write })),
-      { tag: 'outbox', write: outboxPut(tableName, event) },
+      { tag: 'outbox', write: event },
     ];
     const outcome = await transactWrite(ddb, writes);
     if (outcome.ok) return applied(order, change);
@@ -111,7 +112,7 @@ export async function cancelOrder(request: TransitionRequest & { readonly reason
         entry: { status: 'CANCELLED', at, by, ...(request.reason ? { reason: request.reason } : {}) },
       },
       extra: releaseCouponWrites(order),
-      event: orderEvent(
+      event: emit(
         'OrderCancelled',
         {
           ...orderSummary(order),
@@ -139,7 +140,7 @@ export async function shipOrder(
       shipment: { carrier, trackingNumber, shippedAt: at },
     },
     extra: [],
-    event: orderEvent(
+    event: emit(
       'OrderShipped',
       {
         orderId: order.id,
@@ -164,7 +165,7 @@ export async function deliverOrder(request: TransitionRequest): Promise<Order> {
       shipments: order.shipments.map((s) => ({ ...s, deliveredAt: s.deliveredAt ?? at })),
     },
     extra: [],
-    event: orderEvent(
+    event: emit(
       'OrderDelivered',
       { orderId: order.id, customerId: order.customerId, deliveredAt: at },
       { correlationId: request.correlationId, occurredAt: at },

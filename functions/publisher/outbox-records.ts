@@ -5,7 +5,7 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { EventEnvelope } from '#events/envelope.ts';
+import { EventEnvelope } from '#shared/events/envelope.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
 
 /** Thrown for a record that can never be published (retrying cannot fix it). */

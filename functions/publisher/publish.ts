@@ -9,7 +9,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { EventEnvelope } from '#events/envelope.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
 
 export const MAX_ENTRIES_PER_REQUEST = 10;
 export const MAX_REQUEST_BYTES = 256 * 1024;

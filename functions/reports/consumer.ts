@@ -3,7 +3,7 @@
  * day's and channel's counters. The updates commit with the consumer's marker, so a redelivered
  * event is never counted twice.
  */
-import { consumer } from '#shared/consumer.ts';
+import { consumer } from '#events/consumer.ts';
 import { cancelledDelta, counterUpdates, placedDelta } from './sales.ts';
 
 export const salesReports = consumer({

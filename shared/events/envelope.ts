@@ -3,7 +3,7 @@
  * `detail` is exactly this object. `data` is typed per detail-type by the catalogue.
  */
 import * as z from 'zod';
-import { IsoTimestamp, Ulid } from '#shared/schemas.ts';
+import { IsoTimestamp, Ulid } from '../schemas.ts';
 
 export const EventEnvelope = z.object({
   /** ULID: unique, sortable by creation; consumers deduplicate on it. */

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { consumer, markerKey } from '#shared/consumer.ts';
+import { consumer } from '#events/consumer.ts';
+import { markerKey } from '#shared/consumer.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { eventLike, sqsRecordFor } from '../../support/backbone.ts';
 

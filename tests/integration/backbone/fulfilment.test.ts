@@ -1,8 +1,9 @@
 import { GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
+import { consumer } from '#events/consumer.ts';
 import { getPickListForOrder } from '#functions/fulfilment/pick-lists.ts';
 import { getOrder, orderKey, placeOrderPut } from '#functions/orders/orders.ts';
-import { consumer, markerKey } from '#shared/consumer.ts';
+import { markerKey } from '#shared/consumer.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { eventLike, orderFromPlaced, sqsRecordFor, uniqueOrderId } from '../../support/backbone.ts';
 

@@ -8,13 +8,13 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '#events/envelope.ts';
 import { LocalBackbone, localStreamsClient } from '#infra/local/backbone.ts';
 import { LOCAL_REGION } from '#infra/local/dynamodb.ts';
 import { StreamEventSource } from '#infra/local/streams.ts';
 import type { StreamSubscription } from '#infra/topology/types.ts';
 import { topology } from '#infra/topology.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
 import { outboxPut } from '#shared/outbox.ts';
 import { eventLike, eventually, lambdaContext, uniqueOrderId } from '../../support/backbone.ts';
 

@@ -4,7 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { EventEnvelope } from '#events/envelope.ts';
+import { EventEnvelope } from '#shared/events/envelope.ts';
 import { recordStockMovement } from '#functions/catalog/movements.ts';
 import { upsertProduct } from '#functions/catalog/products.ts';
 import type { PlaceOrderInput } from '#functions/orders/contract.ts';

@@ -10,7 +10,8 @@ vi.hoisted(() => {
   process.env.TABLE_NAME = 'unit-table';
   process.env.EVENT_SOURCE = 'storeline.fulfilment';
 });
-const { consumer, MalformedEventError, markerKey, parseEventMessage } = await import('#shared/consumer.ts');
+const { MalformedEventError, markerKey } = await import('#shared/consumer.ts');
+const { consumer, parseEventMessage } = await import('#events/consumer.ts');
 
 const ddb = mockClient(DynamoDBDocumentClient);
 

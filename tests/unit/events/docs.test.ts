@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { type EventType, eventCatalogue } from '#events/catalog.ts';
-import { consumersOf, EVENT_DOCS_PATH, emitterOf, renderEventDocs } from '#events/docs.ts';
 import { topology } from '#infra/topology.ts';
+import { consumersOf, EVENT_DOCS_PATH, emitterOf, renderEventDocs } from '#scripts/event-docs.ts';
 import type { Consumer } from '#shared/consumer.ts';
 
 vi.hoisted(() => {

@@ -3,7 +3,7 @@ import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-la
 import { mockClient } from 'aws-sdk-client-mock';
 import { ulid } from 'ulid';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventEnvelope } from '#events/envelope.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
 import { fromAttributeValue, UnpublishableRecordError } from '#functions/publisher/outbox-records.ts';
 import { outboxItem } from '#shared/outbox.ts';
 import { lambdaContext, sampleEvent } from '../../support/backbone.ts';
