@@ -15,6 +15,13 @@ export const ESM_REQUIRE_BANNER =
 /** Provided by the Lambda Node.js runtime, so never bundled. */
 export const EXTERNAL_MODULES = ['@aws-sdk/*'] as const;
 
+/**
+ * Module substitutions, relative to the project root (where CDK and the bench run esbuild):
+ * `zod` becomes a re-export of zod whose `z` value leaves out locales and JSON Schema conversion
+ * (see `infra/bundling-shims/zod.ts`).
+ */
+export const ALIASES = { zod: './infra/bundling-shims/zod.ts' } as const;
+
 export const BUNDLING = {
   format: 'esm',
   target: 'node24',
@@ -24,6 +31,7 @@ export const BUNDLING = {
   sourcesContent: false,
   externalModules: EXTERNAL_MODULES,
   banner: ESM_REQUIRE_BANNER,
+  alias: ALIASES,
 } as const;
 
 /** Per-function budget for the minified bundle (bytes), enforced by `tests/infra/bundling.test.ts`. The issue started it at 250 KB; tightened to 200 KB once zod was tree-shaken and the X-Ray SDK dropped (bundles measured ~140–166 KB). */
@@ -44,6 +52,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     sourcesContent: BUNDLING.sourcesContent,
     external: [...BUNDLING.externalModules],
     banner: { js: BUNDLING.banner },
+    alias: { ...BUNDLING.alias },
     logLevel: 'warning',
     metafile: true,
   };

@@ -100,6 +100,7 @@ export class StorelineFunction extends Construct {
         sourceMap: BUNDLING.sourceMap,
         sourcesContent: BUNDLING.sourcesContent,
         externalModules: [...BUNDLING.externalModules],
+        esbuildArgs: { '--alias': Object.entries(BUNDLING.alias).map(([from, to]) => `${from}=${to}`) },
         logLevel: LogLevel.WARNING,
       },
     });

@@ -13,6 +13,7 @@ import { BUNDLE_BUDGET_BYTES, esbuildOptions } from '#infra/bundling.ts';
 import { REPO_ROOT } from '#infra/constructs/function.ts';
 import { type Topology, topology } from '#infra/topology.ts';
 import { buildBundles } from '../../bench/bundles.ts';
+import { eventLike, sqsRecord, sqsRecordFor } from '../support/backbone.ts';
 
 /** Storeline's topology reduced to the platform function: one asset to bundle. */
 const onlyPlatform: Topology = { ...topology, functions: { platform: topology.functions.platform } };
@@ -129,6 +130,50 @@ describe('Bundle budget', () => {
       );
       for (const bundle of bundles)
         expect(bundle.bytes, bundle.name).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Consumer bundle', () => {
+  it('parses SQS and EventBridge envelopes with the Powertools schemas under the bundling zod alias', async () => {
+    // Prepare: the fulfilment consumer as deployed; one event it has no handler for (acknowledged
+    // without touching the table) and one message that is not an event.
+    const outDir = mkdtempSync(join(REPO_ROOT, 'node_modules', '.cache', 'storeline-consumer-'));
+    try {
+      const file = join(outDir, 'index.mjs');
+      await build({
+        ...esbuildOptions(join(REPO_ROOT, topology.functions.fulfilment.entry), file),
+        absWorkingDir: REPO_ROOT,
+      });
+      const ignored = sqsRecordFor(eventLike('OrderCancelled'));
+      const malformed = sqsRecord('{"version":"0"}');
+      const script = `
+        const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
+        const context = {
+          functionName: 'fulfilment', functionVersion: '$LATEST', awsRequestId: 'bundle-test',
+          invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:fulfilment',
+          memoryLimitInMB: '256', getRemainingTimeInMillis: () => 5000,
+        };
+        const response = await handler({ Records: ${JSON.stringify([ignored, malformed])} }, context);
+        process.stdout.write(JSON.stringify(response));
+      `;
+
+      // Act
+      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          TABLE_NAME: 'bundle-test',
+          EVENT_SOURCE: 'storeline.fulfilment',
+          AWS_REGION: 'eu-west-1',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+        },
+      });
+
+      // Assess
+      expect(JSON.parse(output)).toEqual({ batchItemFailures: [{ itemIdentifier: malformed.messageId }] });
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
