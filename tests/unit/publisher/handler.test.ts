@@ -3,8 +3,8 @@ import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-la
 import { mockClient } from 'aws-sdk-client-mock';
 import { ulid } from 'ulid';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { envelopeFromRecord, UnpublishableRecordError } from '#functions/publisher/outbox-records.ts';
 import type { EventEnvelope } from '#shared/events/envelope.ts';
-import { fromAttributeValue, UnpublishableRecordError } from '#functions/publisher/outbox-records.ts';
 import { outboxItem } from '#shared/outbox.ts';
 import { lambdaContext, sampleEvent } from '../../support/backbone.ts';
 
@@ -126,36 +126,20 @@ describe('Handler: publisher', () => {
   });
 });
 
-describe('Function: fromAttributeValue', () => {
-  it('converts every stream attribute type', () => {
-    expect(
-      fromAttributeValue({
-        M: {
-          s: { S: 'x' },
-          n: { N: '1.5' },
-          b: { B: Buffer.from([1, 2]).toString('base64') },
-          ok: { BOOL: true },
-          none: { NULL: true },
-          l: { L: [{ S: 'a' }, { N: '2' }] },
-          ss: { SS: ['a', 'b'] },
-          ns: { NS: ['1'] },
-        },
-      }),
-    ).toEqual({
-      s: 'x',
-      n: 1.5,
-      b: Buffer.from([1, 2]),
-      ok: true,
-      none: null,
-      l: ['a', 2],
-      ss: new Set(['a', 'b']),
-      ns: new Set([1]),
-    });
+describe('Function: envelopeFromRecord', () => {
+  it('decodes the outbox image of an INSERT into its envelope', () => {
+    const { record, envelope } = outboxRecord('c1');
+    expect(envelopeFromRecord(record)).toEqual(envelope);
   });
 
-  it('refuses a value that is not an AttributeValue', () => {
-    expect(() => fromAttributeValue({ S: 'a', N: '1' })).toThrow(UnpublishableRecordError);
-    expect(() => fromAttributeValue({ X: 1 })).toThrow(/unknown AttributeValue type X/);
-    expect(() => fromAttributeValue({ N: 5 })).toThrow(/malformed N/);
+  it('refuses an image that is not a DynamoDB item or not an outbox item with a valid envelope', () => {
+    const { record } = outboxRecord('c1');
+    const withImage = (NewImage: unknown) =>
+      ({ ...record, dynamodb: { ...record.dynamodb, NewImage } }) as DynamoDBRecord;
+    expect(() => envelopeFromRecord(withImage({ pk: { X: 1 } }))).toThrow(UnpublishableRecordError);
+    expect(() => envelopeFromRecord(withImage({ pk: { S: 'OUTBOX#x' }, sk: { S: 'EVENT' } }))).toThrow(
+      /not an outbox item with a valid envelope/,
+    );
+    expect(() => envelopeFromRecord({ ...record, eventName: 'MODIFY' })).toThrow(/only INSERTs/);
   });
 });
