@@ -172,7 +172,7 @@ export interface TransitionRule {
   readonly who: 'owner' | 'staff';
 }
 
-/** The order state machine (API.md): each transition, where it may start, and its stock effect. */
+/** The order state machine (docs/api.md, orders): each transition, where it may start, and its stock effect. */
 export const TRANSITIONS = {
   cancel: { from: ['CONFIRMED', 'FULFILLING'], to: 'CANCELLED', stock: 'release', who: 'owner' },
   ship: { from: ['CONFIRMED', 'FULFILLING'], to: 'SHIPPED', stock: 'ship', who: 'staff' },

@@ -26,7 +26,7 @@ import { Construct } from 'constructs';
 import type { Access, RouteSpec } from '#shared/http/contract.ts';
 import { pascalCase } from './names.ts';
 
-/** The Cognito group whose members are staff (`cognito:groups` in the token; see API.md). */
+/** The Cognito group whose members are staff (`cognito:groups` in the token; see docs/api.md, authentication). */
 export const STAFF_GROUP = 'staff';
 
 /** Route access levels that API Gateway checks a JWT for; the others reach the handler without one. */
