@@ -10,6 +10,7 @@ import type { HttpResult, RouteSpec } from '#shared/http/contract.ts';
 import { problem, validationError } from '#shared/http/problem.ts';
 import type { Topology } from '../topology/types.ts';
 import { allRoutes } from '../topology.ts';
+import { isDocsPath, serveDocs } from './docs-page.ts';
 import { LocalRuntimeError } from './errors.ts';
 import type { FunctionHost } from './functions.ts';
 import { flattenClaims, type LocalIssuer, TokenRequest } from './jwt.ts';
@@ -147,6 +148,12 @@ export function createGateway({
     const body = await readBody(req);
     if (body === undefined) {
       send(res, { status: 413, body: { message: 'Request Entity Too Large' } });
+      return;
+    }
+
+    if (method === 'GET' && isDocsPath(url.pathname)) {
+      // Local only: a browsable reference for /openapi.json, served offline (docs-page.ts).
+      await serveDocs(url.pathname, res);
       return;
     }
 
