@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test tiers as vitest projects: `unit` (no I/O), `integration` (DynamoDB Local, started once per run),
- * `infra` (CDK template assertions and cdk-nag), `e2e` (the local runtime over HTTP).
+ * `infra` (CDK template assertions and cdk-nag), `conformance` (the local emulators against moto),
+ * `e2e` (the local runtime over HTTP).
  */
 export default defineConfig({
   test: {
@@ -36,6 +37,16 @@ export default defineConfig({
           include: ['tests/infra/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // Our EventBridge, SQS and stream emulation against moto_server (skipped without moto).
+          name: 'conformance',
+          include: ['tests/conformance/**/*.test.ts'],
+          globalSetup: ['tests/support/moto-global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -11,7 +11,7 @@ import type { Topology } from '../topology/types.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { createEventBridgeServer, LocalEventBus, rulesFromTopology } from './eventbridge.ts';
 import { listen } from './gateway.ts';
-import { LocalQueue, SqsEventSource } from './sqs.ts';
+import { createSqsServer, LocalQueue, SqsEventSource } from './sqs.ts';
 import { LocalStateFile, type StreamFailure } from './state.ts';
 import { StreamEventSource } from './streams.ts';
 
@@ -22,6 +22,8 @@ export interface BackboneOptions {
   readonly stateFile?: string | undefined;
   /** Port of the EventBridge endpoint; 0 picks a free one. */
   readonly eventBridgePort?: number;
+  /** Port of the SQS endpoint; 0 picks a free one. */
+  readonly sqsPort?: number;
   /** Replaces every queue's visibility timeout (seconds), e.g. to see retries sooner locally. */
   readonly visibilityTimeoutSeconds?: number | undefined;
   /** How often idle queues and the stream are looked at. */
@@ -51,8 +53,9 @@ export class LocalBackbone {
   readonly streamFailures: StreamFailure[];
   private readonly options: BackboneOptions;
   private readonly state: LocalStateFile;
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
   private endpointUrl: string | undefined;
+  private sqsEndpointUrl: string | undefined;
 
   constructor(options: BackboneOptions) {
     this.options = options;
@@ -124,10 +127,20 @@ export class LocalBackbone {
     return this.endpointUrl;
   }
 
+  /** The SQS endpoint serving the consumer queues and DLQs (`AWS_ENDPOINT_URL_SQS`). */
+  get sqsEndpoint(): string {
+    if (!this.sqsEndpointUrl) throw new Error('the local SQS endpoint is not listening yet');
+    return this.sqsEndpointUrl;
+  }
+
+  /** Starts the EventBridge and SQS endpoints; returns the EventBridge one. */
   async listen(): Promise<string> {
-    this.server = createEventBridgeServer(this.bus);
-    const port = await listen(this.server, this.options.eventBridgePort ?? 0);
-    this.endpointUrl = `http://127.0.0.1:${port}`;
+    const bus = createEventBridgeServer(this.bus);
+    this.servers.push(bus);
+    this.endpointUrl = `http://127.0.0.1:${await listen(bus, this.options.eventBridgePort ?? 0)}`;
+    const sqs = createSqsServer(() => [...this.queues.values()].flatMap(({ queue, dlq }) => [queue, dlq]));
+    this.servers.push(sqs);
+    this.sqsEndpointUrl = `http://127.0.0.1:${await listen(sqs, this.options.sqsPort ?? 0)}`;
     return this.endpointUrl;
   }
 
@@ -177,16 +190,18 @@ export class LocalBackbone {
     await Promise.all([...this.streamSources, ...this.queueSources].map((s) => s.stop()));
   }
 
-  /** Stops the event sources, then the endpoint, and saves state. */
+  /** Stops the event sources, then the endpoints, and saves state. */
   async stop(): Promise<void> {
     await this.stopSources();
-    if (this.server) {
-      const server = this.server;
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-    }
+    await Promise.all(
+      this.servers.splice(0).map(
+        (server) =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
+      ),
+    );
     this.state.flush();
   }
 }

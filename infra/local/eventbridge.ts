@@ -16,12 +16,35 @@ import { LOCAL_ACCOUNT, type LocalQueue } from './sqs.ts';
 export const MAX_ENTRIES = 10;
 export const MAX_REQUEST_BYTES = 256 * 1024;
 
+/**
+ * An event pattern of the kind the topology generates: each field lists the values it accepts
+ * (exact, case-sensitive matches; any one of them).
+ */
+export type EventPattern = Readonly<Record<'source' | 'detail-type', readonly string[]>>;
+
 export interface LocalRule {
   /** The consumer function the rule feeds. */
   readonly consumer: string;
   readonly source: string;
   readonly detailTypes: ReadonlySet<string>;
+  /** The rule's pattern, as the CDK stack declares it (the conformance tier puts it on moto). */
+  readonly pattern: EventPattern;
   readonly target: LocalQueue;
+}
+
+/** The pattern of one consumer subscription: its source and detail-types. */
+export function eventPattern(subscription: {
+  readonly source: string;
+  readonly detailTypes: readonly string[];
+}): EventPattern {
+  return { source: [subscription.source], 'detail-type': [...subscription.detailTypes] };
+}
+
+/** Whether an event matches a pattern: every field of the pattern lists the event's value. */
+export function matchesPattern(pattern: EventPattern, event: BusEvent): boolean {
+  return (Object.keys(pattern) as (keyof EventPattern)[]).every((field) =>
+    pattern[field].includes(event[field]),
+  );
 }
 
 /** One rule per consumer subscription in the topology, targeting that consumer's queue. */
@@ -31,6 +54,7 @@ export function rulesFromTopology(t: Topology, queueOf: (functionName: string) =
       consumer: name,
       source: subscription.source,
       detailTypes: new Set(subscription.detailTypes),
+      pattern: eventPattern(subscription),
       target: queueOf(name),
     })),
   );
@@ -143,10 +167,11 @@ export class LocalEventBus {
     const parsed = PutEventsRequest.safeParse(body);
     if (!parsed.success) throw new EventBridgeError('ValidationException', z.prettifyError(parsed.error));
     const entries = parsed.data.Entries;
+    // EventBridge's wording (AWS lists the entries inside the brackets; moto and we do not).
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
       throw new EventBridgeError(
         'ValidationException',
-        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES} and greater than or equal to 1`,
+        `1 validation error detected: Value '[PutEventsRequestEntry]' at 'entries' failed to satisfy constraint: Member must have length ${entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ENTRIES}`}`,
       );
     }
     const total = entries.reduce((n, e) => n + entrySize(e), 0);
@@ -176,11 +201,12 @@ export class LocalEventBus {
     if (busName !== this.name && busName !== this.arn) {
       return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
     }
-    const missing = (['Source', 'DetailType', 'Detail'] as const).filter((k) => !entry[k]);
-    if (missing.length) {
+    // The first missing field is reported, in EventBridge's words (checked against moto).
+    const missing = (['Source', 'DetailType', 'Detail'] as const).find((k) => !entry[k]);
+    if (missing) {
       return {
         ErrorCode: 'InvalidArgument',
-        ErrorMessage: `Parameter(s) ${missing.join(', ')} must be specified.`,
+        ErrorMessage: `Parameter ${missing} is not valid. Reason: ${missing} is a required argument.`,
       };
     }
     let detail: unknown;
@@ -206,9 +232,7 @@ export class LocalEventBus {
       resources: entry.Resources ?? [],
       detail,
     };
-    const matched = this.options.rules.filter(
-      (rule) => rule.source === event.source && rule.detailTypes.has(event['detail-type']),
-    );
+    const matched = this.options.rules.filter((rule) => matchesPattern(rule.pattern, event));
     const body = JSON.stringify(event);
     for (const rule of matched) rule.target.send(body);
     this.archive.push({ event, consumers: matched.map((r) => r.consumer) });
