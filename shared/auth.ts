@@ -41,3 +41,11 @@ export function principalFromClaims(
   const groups = parseGroups(claims?.['cognito:groups']);
   return { sub, groups, isStaff: groups.includes(STAFF_GROUP) };
 }
+
+/**
+ * Ownership, the one pattern every context's domain applies to customer data: staff may see
+ * everything; a customer only what they own. Domain read functions take the principal
+ * (`getOrderFor(principal, id)`) and use these, so no handler has to remember the check.
+ */
+export const mayAccess = (principal: Principal, ownerId: string): boolean =>
+  principal.isStaff || principal.sub === ownerId;

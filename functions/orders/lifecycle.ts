@@ -10,7 +10,7 @@ import { emit } from '#events/emit.ts';
 import { releaseStockWrite, shipStockWrite } from '#functions/catalog/products.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb } from '#shared/ddb.ts';
-import { AppError, notFound } from '#shared/errors.ts';
+import { AppError } from '#shared/errors.ts';
 import type { OutboxPut } from '#shared/outbox.ts';
 import {
   backoff,
@@ -21,8 +21,8 @@ import {
 } from '#shared/transactions.ts';
 import { releaseCouponWrites } from './coupons.ts';
 import { orderSummary } from './events.ts';
-import { getOrder, type Order, type OrderTransitionChange, orderTransitionUpdate } from './orders.ts';
-import { assertTransition, canSee, TRANSITIONS, type TransitionName } from './rules.ts';
+import { getOrderFor, type Order, type OrderTransitionChange, orderTransitionUpdate } from './orders.ts';
+import { assertTransition, TRANSITIONS, type TransitionName } from './rules.ts';
 
 /** Optimistic attempts before a transition gives up to concurrent writers (429). */
 const MAX_TRANSITION_ATTEMPTS = 5;
@@ -72,8 +72,7 @@ async function transition(
   const { orderId, principal } = request;
   for (let attempt = 0; attempt < MAX_TRANSITION_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt - 1);
-    const order = await getOrder(orderId);
-    if (!order || !canSee(principal, order)) throw notFound(`Order ${orderId}`);
+    const order = await getOrderFor(principal, orderId);
     if (TRANSITIONS[name].who === 'staff' && !principal.isStaff) {
       throw new AppError('FORBIDDEN', `Only staff may ${name} an order`);
     }

@@ -16,7 +16,9 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { OrderChannel, OrderStatus, ShippingAddress } from '#events/orders.ts';
+import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
+import { listOwner, visibleTo } from '#shared/ownership.ts';
 import { decodeCursor, encodeCursor } from '#shared/paging.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import type { OrderView } from './contract.ts';
@@ -172,6 +174,22 @@ export async function listOrdersForCustomer(
     items: (result.Items ?? []).map(orderFromItem),
     nextCursor: encodeCursor(result.LastEvaluatedKey),
   };
+}
+
+/** An order the principal may see (owner or staff); 404 `NOT_FOUND` otherwise. */
+export async function getOrderFor(principal: Principal, id: string): Promise<Order> {
+  return visibleTo(principal, await getOrder(id), (order) => order.customerId, `Order ${id}`);
+}
+
+/**
+ * A page of one customer's orders for the principal: a customer's own (another customer's is 403),
+ * or, for staff, the customer they name.
+ */
+export async function listOrdersFor(
+  principal: Principal,
+  query: { customerId?: string | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ items: Order[]; nextCursor: string | null }> {
+  return listOrdersForCustomer(listOwner(principal, query.customerId, 'customerId', 'orders'), query);
 }
 
 /** Writes a new order; fails if the id is taken (the idempotency guard). */

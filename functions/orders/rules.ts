@@ -180,10 +180,6 @@ export const TRANSITIONS = {
 } as const satisfies Record<string, TransitionRule>;
 export type TransitionName = keyof typeof TRANSITIONS;
 
-/** Whether the principal may see (and, as its owner, cancel) an order. Others get 404. */
-export const canSee = (principal: Principal, order: { readonly customerId: string }): boolean =>
-  principal.isStaff || principal.sub === order.customerId;
-
 /** Refuses a transition from the order's current status with 409 `INVALID_STATE`. */
 export function assertTransition(name: TransitionName, status: OrderStatus): void {
   const rule: TransitionRule = TRANSITIONS[name];
