@@ -1,6 +1,7 @@
 /**
  * Local stand-in for the Cognito user pool: mints HS256 JWTs and verifies them the way API
- * Gateway's JWT authorizer does (signature, issuer, audience, expiry). Local only.
+ * Gateway's JWT authorizer does (signature, issuer, audience, a required expiry, a subject).
+ * Local only.
  */
 import { jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod';
@@ -47,6 +48,9 @@ export function localIssuer(secret: string): LocalIssuer {
           issuer: LOCAL_ISSUER,
           audience: LOCAL_AUDIENCE,
           algorithms: ['HS256'],
+          // API Gateway's JWT authorizer refuses a token without `exp` (jose checks it only when
+          // present); `sub` too, since every handler takes the principal from it.
+          requiredClaims: ['exp', 'sub'],
         });
         return payload as Record<string, unknown>;
       } catch {
