@@ -24,6 +24,23 @@ export class InvocationError extends Error {
   }
 }
 
+/**
+ * Lambda's limit on a synchronous invocation's payload (the event as JSON): 6 MB, which the
+ * Invoke API states as "Request must be smaller than 6291456 bytes". API Gateway accepts bodies
+ * up to 10 MB, so a body between the two reaches Lambda and is refused there.
+ */
+export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The error Lambda's Invoke answers for an oversized event, or undefined when it fits. */
+export function payloadTooLarge(name: string, event: unknown): InvocationError | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(event) ?? '', 'utf8');
+  if (bytes < MAX_SYNC_PAYLOAD_BYTES) return undefined;
+  return new InvocationError(
+    name,
+    `RequestEntityTooLargeException: ${bytes} byte payload; Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+  );
+}
+
 /** Containers per function when the topology does not say; LOCAL_MAX_CONCURRENCY overrides. */
 export const DEFAULT_LOCAL_CONCURRENCY = 16;
 
@@ -84,6 +101,9 @@ export class FunctionHost {
 
   invoke(name: string, event: unknown): Promise<unknown> {
     if (this.stopped) return Promise.reject(new InvocationError(name, 'runtime is stopping'));
+    // Refused before any container sees it, as Lambda refuses it before the function runs.
+    const tooLarge = payloadTooLarge(name, event);
+    if (tooLarge) return Promise.reject(tooLarge);
     const pool = this.pool(name);
     return new Promise((resolvePromise, rejectPromise) => {
       pool.queue.push({ event, resolve: resolvePromise, reject: rejectPromise });
