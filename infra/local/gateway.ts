@@ -94,15 +94,31 @@ function requestId(): string {
   return randomBytes(12).toString('base64');
 }
 
+/**
+ * The body, or undefined when it is over API Gateway's limit. An oversized body is still read to
+ * its end (and dropped): leaving it unread would leave the keep-alive connection either stuck on
+ * the rest of the upload or torn down, and the client's next request on it would fail.
+ */
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+    if (size > MAX_PAYLOAD_BYTES) chunks.length = 0;
+    else chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+const TOO_LARGE: HttpResult = { status: 413, body: { message: 'Request Entity Too Large' } };
+
+/** A path parameter decoded as API Gateway decodes it, or undefined for malformed percent-encoding. */
+function decodePathParameter(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function isText(contentType: string | undefined): boolean {
@@ -147,7 +163,7 @@ export function createGateway({
     res.setHeader('apigw-requestid', id);
     const body = await readBody(req);
     if (body === undefined) {
-      send(res, { status: 413, body: { message: 'Request Entity Too Large' } });
+      send(res, TOO_LARGE);
       return;
     }
 
@@ -184,16 +200,30 @@ export function createGateway({
     }
 
     let matched: { compiled: CompiledRoute; params: Record<string, string> } | undefined;
+    const malformed: string[] = [];
     for (const compiled of routes) {
       if (compiled.route.method !== method) continue;
       const m = compiled.pattern.exec(url.pathname);
       if (!m) continue;
       const params: Record<string, string> = {};
       compiled.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
+        const value = decodePathParameter(m[i + 1] ?? '');
+        if (value === undefined) malformed.push(name);
+        else params[name] = value;
       });
       matched = { compiled, params };
       break;
+    }
+    if (malformed.length > 0) {
+      // Bad input, so a 400 and not a 500, answered before the authorizer as a request the
+      // gateway cannot parse would be. docs/local-runtime.md ("Gateway fidelity") says why 400.
+      send(
+        res,
+        problem('VALIDATION_FAILED', 'The request path has malformed percent-encoding', {
+          errors: malformed.map((name) => ({ path: `path.${name}`, message: 'Malformed percent-encoding' })),
+        }),
+      );
+      return;
     }
     if (!matched) {
       // What API Gateway answers for a request no route matches.
@@ -278,13 +308,28 @@ export function createGateway({
     }
   }
 
-  return createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       log(`gateway error: ${String(error)}`);
       if (!res.headersSent) send(res, { status: 500, body: { message: 'Internal Server Error' } });
       else res.destroy();
     });
+  };
+  const server = createServer({ keepAliveTimeout: 30_000 }, serve);
+  // A client that asks before sending (`Expect: 100-continue`, curl does for large bodies) is
+  // told 413 without uploading a body that would be refused; it did not send the body, so the
+  // connection is closed rather than left with the client unsure whether to send it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD_BYTES) {
+      res.setHeader('apigw-requestid', requestId());
+      res.setHeader('connection', 'close');
+      send(res, TOO_LARGE);
+      return;
+    }
+    res.writeContinue();
+    serve(req, res);
   });
+  return server;
 }
 
 /** Listens on `port`, turning a taken port into a one-line error. */

@@ -1,5 +1,6 @@
 /**
- * `npm start`: the local runtime in the foreground. Ctrl-C stops everything, Java included.
+ * `npm start`: the local runtime in the foreground. Ctrl-C stops everything, Java included, and
+ * so does SIGTERM or SIGHUP to this process or to the npm above it (docs/local-runtime.md).
  *
  *   npm start                      data on disk in .data/dynamodb
  *   npm start -- --in-memory       nothing kept
@@ -58,6 +59,19 @@ async function shutdown(code: number): Promise<void> {
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
+
+// A stop aimed at whatever started us must stop us too. `npm start` puts npm above this process
+// (and a shell, were it not for the `exec` in the start script); a supervisor or an IDE signals
+// the top one, and not everyone passes a signal down (nobody can after a SIGKILL). When our parent
+// goes we are re-parented: that is the cue to stop, Java included. Unref'd: it never keeps us alive.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) {
+    console.log(`storeline: the process that started it (pid ${parentAtStart}) is gone`);
+    void shutdown(0);
+  }
+}, 500).unref();
 
 try {
   const port = portFrom(values.port ?? process.env.PORT, 3000, 'PORT');
@@ -84,6 +98,9 @@ try {
       `  Health     ${runtime.url}/health`,
       `  Token      curl -s -X POST ${runtime.url}/_local/token -d '{"sub":"alice","groups":["staff"]}'`,
       `  DynamoDB   ${runtime.dynamoDbEndpoint}   table "${runtime.tableName}", ${dataDir ? `data in ${dataDir} (npm start -- --reset wipes it)` : 'in memory'}`,
+      ...(runtime.dynamoDbLoopbackOnly
+        ? []
+        : ['  WARNING    DynamoDB Local is reachable from other machines: see docs/security.md']),
       `  Functions  ${functions.join(', ')}`,
       `  Events     bus "${runtime.topology.bus.name}" at ${runtime.eventBridgeEndpoint}; queues ${[...runtime.backbone.queues.keys()].join(', ')}`,
       `             npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,

@@ -46,6 +46,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly url: string;
   readonly dynamoDbEndpoint: string;
+  /** Whether DynamoDB Local accepts connections from this machine only (docs/security.md). */
+  readonly dynamoDbLoopbackOnly: boolean;
   readonly tableName: string;
   readonly topology: Topology;
   /** The local EventBridge endpoint (`AWS_ENDPOINT_URL_EVENTBRIDGE` of every function). */
@@ -130,6 +132,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   try {
     const dynamo = await startDynamoDbLocal({ port: options.dynamoDbPort, dataDir: options.dataDir });
     stops.push(() => dynamo.stop());
+    if (!dynamo.loopbackOnly)
+      log(
+        `WARNING: DynamoDB Local listens on every interface (this Java has no jdk.compiler module to build the loopback launcher): block port ${options.dynamoDbPort} from other machines (docs/security.md)`,
+      );
     const client = localDynamoClient(dynamo.endpoint);
     const created = await ensureTable(client, t.table, t.table.name);
     const streamArn = (await client.send(new DescribeTableCommand({ TableName: t.table.name }))).Table
@@ -184,6 +190,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return {
       url: `http://localhost:${port}`,
       dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbLoopbackOnly: dynamo.loopbackOnly,
       tableName: t.table.name,
       topology: t,
       eventBridgeEndpoint: eventbridge,

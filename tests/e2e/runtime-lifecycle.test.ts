@@ -1,10 +1,65 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '#infra/local/client.ts';
+import { freePort } from '#infra/local/runtime.ts';
 import { startRuntimeProcess } from '../support/runtime-process.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every live process below `pid` (children, grandchildren, …), from `ps`, which Linux and macOS both have. */
+function descendants(pid: number): number[] {
+  const rows = execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [child, ppid] of rows) {
+      if (ppid === parent && child !== undefined) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+/** Gone, or a zombie nobody has reaped yet (it holds no port and runs nothing). */
+function isGone(pid: number): boolean {
+  try {
+    const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return state === '' || state.startsWith('Z');
+  } catch {
+    return true; // ps exits 1 when there is no such process
+  }
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePromise(true);
+    });
+    socket.once('error', () => resolvePromise(false));
+  });
+}
+
+/** Polls until `done` holds; fails with `why()` after `limitMs` (a bound on the wait, not a timing assertion). */
+async function eventually(done: () => boolean | Promise<boolean>, limitMs: number, why: () => string) {
+  const deadline = Date.now() + limitMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(why());
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'storeline-e2e-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -44,6 +99,66 @@ describe('Local runtime: lifecycle', () => {
     expect((await fetch(dynamo).catch(() => undefined))?.status).toBeDefined();
     await runtime.stop();
     await expect(fetch(dynamo)).rejects.toThrow();
+  });
+
+  it('stops everything, Java included, when `npm start` itself gets SIGTERM (a supervisor’s or IDE’s stop)', async () => {
+    const port = await freePort();
+    const dynamoDbPort = await freePort();
+    const npm = spawn(
+      'npm',
+      ['start', '--', '--in-memory', '--port', String(port), '--dynamodb-port', String(dynamoDbPort)],
+      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'WARN' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    npm.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    npm.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const family: number[] = [];
+    try {
+      await eventually(
+        () => output.includes('Ctrl-C stops everything') || npm.exitCode !== null,
+        90_000,
+        () => `npm start not ready: ${output}`,
+      );
+      expect(npm.exitCode, output).toBeNull();
+      family.push(...descendants(npm.pid ?? -1));
+      expect(await isListening(port)).toBe(true);
+      expect(await isListening(dynamoDbPort)).toBe(true);
+      // The runtime's node and DynamoDB Local's java, at least, run below npm.
+      expect(family.length).toBeGreaterThanOrEqual(2);
+
+      npm.kill('SIGTERM');
+
+      await eventually(
+        async () => family.every(isGone) && !(await isListening(port)) && !(await isListening(dynamoDbPort)),
+        30_000,
+        () =>
+          `still running after SIGTERM to npm: pids ${family.filter((p) => !isGone(p)).join(', ')}; ` +
+          `ports ${port}, ${dynamoDbPort}`,
+      );
+    } finally {
+      for (const pid of [npm.pid ?? -1, ...family]) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('leaves no Java behind even when the runtime is killed outright (SIGKILL runs no handler)', async () => {
+    const runtime = await startRuntimeProcess({ inMemory: true });
+    const dynamoDbPort = Number(new URL(runtime.dynamoDbEndpoint).port);
+    const java = descendants(runtime.child.pid ?? -1);
+    try {
+      expect(await isListening(dynamoDbPort)).toBe(true);
+      runtime.child.kill('SIGKILL');
+      await eventually(
+        async () => java.every(isGone) && !(await isListening(dynamoDbPort)),
+        30_000,
+        () => `DynamoDB Local still running after its runtime was killed: ${java.join(', ')}`,
+      );
+    } finally {
+      for (const pid of java) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('reports a taken port in one line and exits 1', async () => {
