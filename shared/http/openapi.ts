@@ -299,7 +299,8 @@ export function buildOpenApi(routes: readonly RouteSpec[], meta: ApiMeta): JsonS
   return {
     openapi: '3.1.0',
     info: meta.info,
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // No `jsonSchemaDialect`: the default, OpenAPI's base dialect, is JSON Schema 2020-12 plus the
+    // `discriminator` and `example` keywords these schemas use; Swagger UI refuses any other value.
     servers: meta.servers,
     tags: meta.tags,
     paths,
