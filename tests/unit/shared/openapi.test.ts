@@ -1,8 +1,14 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { outOfStock } from '#functions/orders/rules.ts';
 import { apiMeta, routeContracts } from '#functions/routes.ts';
 import { allRoutes } from '#infra/topology.ts';
+import { AppError, type ErrorCode } from '#shared/errors.ts';
 import { routeKey } from '#shared/http/contract.ts';
-import { buildOpenApi } from '#shared/http/openapi.ts';
+import { buildOpenApi, problemSchemaName } from '#shared/http/openapi.ts';
+import { problem, problemFromError, validationError } from '#shared/http/problem.ts';
 
 const routes = allRoutes().map((r) => r.route);
 const doc = buildOpenApi(routes, apiMeta) as {
@@ -54,5 +60,38 @@ describe('Function: buildOpenApi', () => {
 describe('Module: functions/routes', () => {
   it("holds exactly the topology's routes, so the served document matches the deployed API", () => {
     expect(routeContracts.map(routeKey).sort()).toEqual(routes.map(routeKey).sort());
+  });
+});
+
+describe('Problem schemas, against the problems the code builds', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  (addFormatsModule as unknown as (a: Ajv2020) => void)(ajv);
+  ajv.addSchema({ ...doc, $id: 'openapi.json' });
+  const check = (code: ErrorCode, body: unknown) => {
+    const validate = ajv.getSchema(`openapi.json#/components/schemas/${problemSchemaName(code)}`);
+    expect(validate, code).toBeTypeOf('function');
+    expect(validate?.(body) ? [] : validate?.errors, code).toEqual([]);
+  };
+
+  it('documents the members each error carries, so a closed schema accepts them', () => {
+    const zodError = z.strictObject({ limit: z.int() }).safeParse({ limit: 'x', extra: 1 }).error;
+    if (!zodError) throw new Error('expected a validation error');
+    const cases: AppError[] = [
+      validationError(zodError, 'query'),
+      outOfStock(['SKU-1', 'SKU-2']),
+      new AppError('IDEMPOTENCY_KEY_REUSED', 'reused', { orderId: '01J0000000000000000000000A' }),
+      new AppError('IDEMPOTENCY_KEY_REUSED', 'reused'),
+      new AppError('COUPON_NOT_APPLICABLE', 'no such coupon', { couponCode: 'SPRING' }),
+      new AppError('VALIDATION_FAILED', 'Not for sale', {
+        skus: ['SKU-1'],
+        errors: [{ path: 'body.lines.0.sku', message: 'Unknown product' }],
+      }),
+    ];
+    for (const error of cases) check(error.code, problemFromError(error, '/orders').body);
+  });
+
+  it('refuses a member the code does not document', () => {
+    const validate = ajv.getSchema(`openapi.json#/components/schemas/${problemSchemaName('NOT_FOUND')}`);
+    expect(validate?.(problem('NOT_FOUND', 'gone', { skus: ['x'] }).body)).toBe(false);
   });
 });
