@@ -23,12 +23,21 @@ const ruleset = join(dir, '.spectral.json');
 writeFileSync(ruleset, JSON.stringify({ extends: ['spectral:oas'] }));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** No telemetry, no update check: the suite runs offline and sends nothing anywhere. */
+const OFFLINE = {
+  ...process.env,
+  NO_COLOR: '1',
+  REDOCLY_TELEMETRY: 'off',
+  REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+  REDOCLY_SUPPRESS_NOTIFICATIONS: 'true',
+};
+
 /** The CLI's findings; a non-zero exit with findings is still an answer, not a crash. */
 async function findings(args: string[]): Promise<string> {
   try {
     const { stdout } = await run(process.execPath, args, {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: OFFLINE,
     });
     return stdout;
   } catch (error) {
