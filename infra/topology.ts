@@ -106,6 +106,9 @@ export const topology = {
         visibilityTimeoutSeconds: 60,
         maxReceiveCount: 5,
         dlqRetentionDays: 14,
+        // Every order adds to its day × channel row: two batches at a time keep those rows'
+        // transactions from conflicting into the DLQ under a burst (the queue absorbs it).
+        maxConcurrency: 2,
       },
     },
     reports: {

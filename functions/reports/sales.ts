@@ -1,12 +1,14 @@
 /**
- * Sales counters: one item per UTC day and channel, plus the day's `ALL` row, updated with `ADD`
- * by the sales-reports consumer (in the transaction with its marker, so each event counts once)
- * and read by key for `GET /reports/sales`. Orders are never scanned.
+ * Sales counters: one item per UTC day and channel, updated with `ADD` by the sales-reports
+ * consumer (in the transaction with its marker, so each event counts once) and read by key for
+ * `GET /reports/sales`. Orders are never scanned. A day's totals are summed at read time from its
+ * channel rows: there is no all-channels row, which every order would write (a hot item whose
+ * transactions conflict under a burst). The consumer's bounded `maxConcurrency` in the topology
+ * keeps the per-channel rows' write rate within what their retries absorb.
  *
  * | item          | pk                | sk                 |
  * |---------------|-------------------|--------------------|
  * | day × channel | SALES#<yyyy-mm-dd> | CHANNEL#<channel> |
- * | day total     | SALES#<yyyy-mm-dd> | CHANNEL#ALL       |
  *
  * Money counters are kept per currency in attributes named `<counter>#<currency>`
  * (`revenue#EUR`): `ADD` needs a top-level attribute, and currencies cannot be summed.
@@ -19,7 +21,7 @@ import { batchGetItems, MAX_BATCH_GET_KEYS, type TransactWrite } from '#shared/t
 import { daysBetween, type SalesCounters, type SalesDay, type SalesReport } from './contract.ts';
 
 type Channel = z.infer<typeof OrderChannel>;
-export type SalesRow = Channel | 'ALL';
+export type SalesRow = Channel;
 export const salesKey = (date: string, row: SalesRow) =>
   ({ pk: `SALES#${date}`, sk: `CHANNEL#${row}` }) as const;
 
@@ -62,7 +64,8 @@ export function cancelledDelta({ data }: EventOf<'OrderCancelled'>): SalesDelta 
   };
 }
 
-function counterUpdate(delta: SalesDelta, row: SalesRow, now: string): TransactWrite {
+function counterUpdate(delta: SalesDelta, now: string): TransactWrite {
+  const row = delta.channel;
   const names: Record<string, string> = { '#date': 'date', '#channel': 'channel' };
   const values: Record<string, unknown> = {
     ':entity': 'SalesCounter',
@@ -95,16 +98,16 @@ function counterUpdate(delta: SalesDelta, row: SalesRow, now: string): TransactW
   };
 }
 
-/** The updates for one event: its channel's row and the day's ALL row. */
+/** The update for one event: its day's row for its channel, nothing shared by every order. */
 export function counterUpdates(delta: SalesDelta, now: string): TransactWrite[] {
-  return [counterUpdate(delta, delta.channel, now), counterUpdate(delta, 'ALL', now)];
+  return [counterUpdate(delta, now)];
 }
 
 const SalesItem = z.looseObject({
   pk: z.string(),
   sk: z.string(),
   date: z.string(),
-  channel: z.union([OrderChannel, z.literal('ALL')]),
+  channel: OrderChannel,
   orders: z.int().default(0),
   units: z.int().default(0),
   cancellations: z.int().default(0),
@@ -157,12 +160,12 @@ export function datesOf(from: string, to: string): string[] {
 const READ_CONCURRENCY = 4;
 
 /**
- * The report for a range: reads each day's rows by key (`BatchGetItem`, 100 keys a call: three
- * weeks of days per call), never a scan. Days without sales are present with zeros.
+ * The report for a range: reads each day's channel rows by key (`BatchGetItem`, 100 keys a call:
+ * 25 days per call), never a scan, and sums them. Days without sales are present with zeros.
  */
 export async function readSalesReport(from: string, to: string): Promise<SalesReport> {
   const dates = datesOf(from, to);
-  const rows: SalesRow[] = ['ALL', ...OrderChannel.options];
+  const rows: readonly SalesRow[] = OrderChannel.options;
   const keys = dates.flatMap((date) => rows.map((row) => salesKey(date, row)));
   const chunks: (typeof keys)[] = [];
   for (let i = 0; i < keys.length; i += MAX_BATCH_GET_KEYS)
@@ -183,15 +186,13 @@ export async function readSalesReport(from: string, to: string): Promise<SalesRe
     const { date, row, counters } = countersOf(item);
     const day = byDate.get(date);
     if (!day) continue;
-    if (row === 'ALL') {
-      addInto(day, counters);
-      addInto(totals, counters);
-    } else {
-      day.channels[row] = counters;
-      const total = totals.channels[row] ?? emptyCounters();
-      addInto(total, counters);
-      totals.channels[row] = total;
-    }
+    // The day's and the range's totals are the sums of the channel rows.
+    day.channels[row] = counters;
+    addInto(day, counters);
+    addInto(totals, counters);
+    const total = totals.channels[row] ?? emptyCounters();
+    addInto(total, counters);
+    totals.channels[row] = total;
   }
   return { from, to, totals, days: [...byDate.values()] };
 }

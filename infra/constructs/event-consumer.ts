@@ -69,6 +69,7 @@ export class EventConsumer extends Construct {
         maxBatchingWindow:
           spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
         reportBatchItemFailures: true,
+        ...(spec.maxConcurrency === undefined ? {} : { maxConcurrency: spec.maxConcurrency }),
       }),
     );
   }

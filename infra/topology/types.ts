@@ -51,6 +51,12 @@ export interface ConsumerSpec {
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
   readonly dlqRetentionDays: number;
+  /**
+   * The most concurrent invocations the SQS event source may run (Lambda: 2–1000; unset scales
+   * with the backlog). Set on every consumer that updates shared counters, so a burst cannot turn
+   * their rows into conflict storms that end in the DLQ; the queue absorbs the burst instead.
+   */
+  readonly maxConcurrency?: number;
 }
 
 export interface ScheduleSpec {

@@ -208,6 +208,9 @@ describe('StorelineStack (synthetic topology)', () => {
         expect(mapping.BatchSize).toBe(spec.consumer!.batchSize);
         expect(mapping.MaximumBatchingWindowInSeconds ?? 0).toBe(spec.consumer!.maxBatchingWindowSeconds);
         expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+        expect(
+          (mapping.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
+        ).toBe(spec.consumer!.maxConcurrency);
       },
     );
   });

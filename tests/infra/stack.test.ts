@@ -416,4 +416,15 @@ describe('StorelineStack', () => {
       });
     });
   });
+
+  describe('hot counters', () => {
+    const { stack, template } = synthesize();
+
+    it('bounds the sales-reports consumer (it adds every order to a shared day × channel row)', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: ref(stack.functions.get('salesReports')!.function),
+        ScalingConfig: { MaximumConcurrency: 2 },
+      });
+    });
+  });
 });

@@ -76,6 +76,7 @@ export const syntheticTopology = {
         maxBatchingWindowSeconds: 2,
         visibilityTimeoutSeconds: 120,
         maxReceiveCount: 5,
+        maxConcurrency: 3,
         dlqRetentionDays: 14,
       },
     },
