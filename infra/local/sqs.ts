@@ -268,7 +268,7 @@ export function failedItemIds(response: unknown, ids: readonly string[]): Set<st
 export interface SqsEventSourceOptions {
   readonly functionName: string;
   readonly queue: LocalQueue;
-  readonly spec: Pick<ConsumerSpec, 'batchSize' | 'maxBatchingWindowSeconds'>;
+  readonly spec: Pick<ConsumerSpec, 'batchSize' | 'maxBatchingWindowSeconds' | 'maxConcurrency'>;
   readonly region: string;
   readonly invoke: (event: SQSEvent) => Promise<unknown>;
   readonly log?: (line: string) => void;
@@ -278,11 +278,15 @@ export interface SqsEventSourceOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The event source mapping from one queue to one function. */
+/**
+ * The event source mapping from one queue to one function: `maxConcurrency` pollers (one without
+ * it), each delivering one batch at a time, as Lambda's maximum concurrency bounds the batches in
+ * flight.
+ */
 export class SqsEventSource {
   private readonly options: SqsEventSourceOptions;
   private running = false;
-  private loop: Promise<void> | undefined;
+  private loops: Promise<void>[] = [];
   /** Batches delivered, for tests and the admin endpoint. */
   invocations = 0;
 
@@ -293,13 +297,13 @@ export class SqsEventSource {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loops = Array.from({ length: this.options.spec.maxConcurrency ?? 1 }, () => this.run());
   }
 
   /** Stops polling after the batch in flight, if any, is settled. */
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   private async run(): Promise<void> {

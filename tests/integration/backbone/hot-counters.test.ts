@@ -3,7 +3,7 @@
  * `TransactionConflict` the way DynamoDB does when a burst of consumer transactions hits the same
  * counter rows. Here every second `TransactWriteItems` the consumer sends is cancelled with
  * `TransactionConflict` before it reaches the table, while 500 events flow through a local queue
- * (the topology's maxReceiveCount, DLQ and maxConcurrency pollers) into the real sales-reports
+ * (the topology's maxReceiveCount, DLQ and maxConcurrency) into the real sales-reports
  * consumer on DynamoDB Local. Every event must count exactly once and none may reach the DLQ.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -61,7 +61,7 @@ afterEach(async () => {
 
 describe('Sales counters with injected transaction conflicts (DynamoDB Local)', () => {
   it(`counts ${EVENTS} events exactly with every second transaction conflicted, and dead-letters none`, async () => {
-    // Prepare: the consumer's queue as the topology declares it, polled by maxConcurrency pollers
+    // Prepare: the consumer's queue as the topology declares it, with its maxConcurrency pollers
     const dlq = new LocalQueue({
       name: 'sales-reports-dlq',
       region: 'us-east-1',
@@ -74,18 +74,16 @@ describe('Sales counters with injected transaction conflicts (DynamoDB Local)', 
       maxReceiveCount: spec.maxReceiveCount,
       deadLetterQueue: dlq,
     });
-    for (let i = 0; i < spec.maxConcurrency; i++) {
-      sources.push(
-        new SqsEventSource({
-          functionName: 'salesReports',
-          queue,
-          spec: { batchSize: spec.batchSize, maxBatchingWindowSeconds: 0 },
-          region: 'us-east-1',
-          pollIntervalMs: 10,
-          invoke: (event: SQSEvent) => salesReports.handler(event, lambdaContext('salesReports')),
-        }),
-      );
-    }
+    sources.push(
+      new SqsEventSource({
+        functionName: 'salesReports',
+        queue,
+        spec: { ...spec, maxBatchingWindowSeconds: 0 },
+        region: 'us-east-1',
+        pollIntervalMs: 10,
+        invoke: (event: SQSEvent) => salesReports.handler(event, lambdaContext('salesReports')),
+      }),
+    );
     const expected = new Map(CHANNELS.map((c) => [c, { orders: 0, units: 0, revenue: 0 }]));
     for (let i = 0; i < EVENTS; i++) {
       const channel = CHANNELS[i % CHANNELS.length]!;

@@ -144,6 +144,40 @@ describe('Class: SqsEventSource', () => {
     await source.deliver(queue.receive(10));
     expect(queue.size).toBe(1);
   });
+
+  it.each([
+    [undefined, 1],
+    [2, 2],
+    [3, 3],
+  ])('keeps at most maxConcurrency (%s) batches in flight: %i', async (maxConcurrency, expected) => {
+    // Prepare: eight one-message batches, each invocation held until all have been seen
+    const queue = new LocalQueue({ name: 'q', region: 'us-east-1', visibilityTimeoutMs: 60_000 });
+    for (let i = 0; i < 8; i++) queue.send(String(i));
+    let inFlight = 0;
+    let most = 0;
+    const source = new SqsEventSource({
+      functionName: 'f',
+      queue,
+      spec: { batchSize: 1, maxBatchingWindowSeconds: 0, ...(maxConcurrency ? { maxConcurrency } : {}) },
+      region: 'us-east-1',
+      pollIntervalMs: 1,
+      invoke: async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 15));
+        inFlight -= 1;
+        return { batchItemFailures: [] };
+      },
+    });
+
+    // Act
+    source.start();
+    while (queue.size > 0) await new Promise((r) => setTimeout(r, 5));
+    await source.stop();
+
+    // Assess
+    expect(most).toBe(expected);
+  });
 });
 
 describe('Local backbone wiring', () => {
