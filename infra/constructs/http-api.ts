@@ -59,7 +59,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 /** Why a route is deliberately left without an authorizer, per access level. */
 const NO_AUTHORIZER_REASON: Record<Exclude<Access, 'authenticated' | 'staff'>, string> = {
   public:
-    'Public by contract (API.md): liveness and the OpenAPI document answer without a token and expose no data.',
+    'Public by contract (docs/api.md): liveness and the OpenAPI document answer without a token and expose no data.',
   signed:
     'Webhook from a marketing system that cannot obtain a JWT: the handler verifies an HMAC-SHA256 ' +
     'signature over timestamp and raw body and rejects stale or unsigned requests with 401.',

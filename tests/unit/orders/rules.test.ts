@@ -190,7 +190,7 @@ describe('Function: orderCustomer', () => {
 });
 
 describe('Constant: TRANSITIONS', () => {
-  it('follows API.md: cancel before shipment, ship from CONFIRMED or FULFILLING, deliver after shipping', () => {
+  it('follows the order lifecycle of docs/api.md: cancel before shipment, ship from CONFIRMED or FULFILLING, deliver after shipping', () => {
     expect(() => assertTransition('cancel', 'CONFIRMED')).not.toThrow();
     expect(() => assertTransition('cancel', 'FULFILLING')).not.toThrow();
     for (const status of ['SHIPPED', 'DELIVERED', 'CANCELLED'] as const) {
