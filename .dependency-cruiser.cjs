@@ -32,8 +32,6 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^|/)(node_modules|cdk\\.out|\\.data)/' },
-    // TypeScript 7 has no compiler API yet: swc parses the sources.
-    parser: 'swc',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

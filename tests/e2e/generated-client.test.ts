@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import openapiTS, { astToString } from 'storeline-openapi-codegen';
+import openapiTS, { astToString } from 'storeline-ts5-tools';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, uniqueId } from '#infra/local/client.ts';
 
