@@ -92,7 +92,9 @@ export const errorCatalogue = {
     status: 409,
     title: 'Invalid state for this operation',
     when: 'The resource is in a state from which this transition is not possible',
-    members: {},
+    members: {
+      currentStatus: z.string().optional().meta({ description: 'The state the resource is in now' }),
+    },
   },
   ALREADY_EXISTS: {
     status: 409,

@@ -187,7 +187,8 @@ export function assertTransition(name: TransitionName, status: OrderStatus): voi
     throw new AppError(
       'INVALID_STATE',
       `The order is ${status}: ${name} is possible only from ${rule.from.join(' or ')}`,
-      { status },
+      // Not `status`: that member of a problem is the HTTP status.
+      { currentStatus: status },
     );
   }
 }

@@ -140,7 +140,7 @@ describe('Local runtime: orders', () => {
     expect(await stock(mug)).toEqual({ available: 10, reserved: 0, shipped: 0 });
     const again = await api.request('POST', `/orders/${id}/cancel`, { token: alice });
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ code: 'INVALID_STATE' });
+    expect(again.body).toMatchObject({ code: 'INVALID_STATE', status: 409, currentStatus: 'CANCELLED' });
 
     for (const sku of [mug, cup]) expectStockConserved(await httpStockLedger(api, staff, sku));
   });

@@ -130,8 +130,8 @@ describe('Module: orders/lifecycle (DynamoDB Local)', () => {
     const cancelAfterShip = await cancelOrder(request(shippedOne.order.id, shippedOne.owner)).catch((e) => e);
     const deliverUnshipped = await deliverOrder(request(fresh.order.id, ops)).catch((e) => e);
     // Assess
-    expect(cancelAfterShip).toMatchObject({ code: 'INVALID_STATE', extra: { status: 'SHIPPED' } });
-    expect(deliverUnshipped).toMatchObject({ code: 'INVALID_STATE', extra: { status: 'CONFIRMED' } });
+    expect(cancelAfterShip).toMatchObject({ code: 'INVALID_STATE', extra: { currentStatus: 'SHIPPED' } });
+    expect(deliverUnshipped).toMatchObject({ code: 'INVALID_STATE', extra: { currentStatus: 'CONFIRMED' } });
     expect(await stockOf(shippedOne.skus[0])).toEqual({ available: 8, reserved: 0, shipped: 2 });
     expect(await eventsFor('OrderCancelled', { orderId: shippedOne.order.id })).toHaveLength(0);
     await conserved([...shippedOne.skus, ...fresh.skus]);
