@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { ulid } from 'ulid';
 import { type EventOf, type EventType, eventCatalogue } from '#events/catalog.ts';
-import type { EventEnvelope } from '#shared/events/envelope.ts';
 import type { Order } from '#functions/orders/orders.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
 
 /** The catalogue sample of a detail-type, parsed by its schema. */
 export function sampleEvent<T extends EventType>(type: T): EventOf<T> {

@@ -4,12 +4,12 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { EventEnvelope } from '#shared/events/envelope.ts';
 import { recordStockMovement } from '#functions/catalog/movements.ts';
 import { upsertProduct } from '#functions/catalog/products.ts';
 import type { PlaceOrderInput } from '#functions/orders/contract.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
+import { EventEnvelope } from '#shared/events/envelope.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
 
 export const customer = (sub: string): Principal => ({ sub, groups: [], isStaff: false });

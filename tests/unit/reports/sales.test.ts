@@ -67,9 +67,7 @@ describe('Module: reports/sales', () => {
       money: { revenue: 450, discounts: 50 },
     });
     const updates = counterUpdates(delta, '2026-05-05T10:00:01.000Z');
-    expect(updates.map((u) => u.Update?.Key)).toEqual([
-      { pk: 'SALES#2026-05-05', sk: 'CHANNEL#phone' },
-    ]);
+    expect(updates.map((u) => u.Update?.Key)).toEqual([{ pk: 'SALES#2026-05-05', sk: 'CHANNEL#phone' }]);
     expect(updates[0]?.Update?.UpdateExpression).toMatch(
       /ADD orders :orders, units :units, #revenue :revenue/,
     );
