@@ -17,6 +17,11 @@
  *
  * Records are processed one after another, not in parallel: the logger's correlation id is per
  * record, and a container serves one batch at a time.
+ *
+ * The records are parsed here rather than by the batch processor's own parser option: that option
+ * fails a record it cannot parse with a debug line only, and a consumer must tell an unknown
+ * version (an operator redrives it after an upgrade) from a malformed message, in its logs and
+ * metrics.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

@@ -1,7 +1,8 @@
 /**
- * The schema-building part of zod's API: what `z` holds in Lambda bundles (see `./zod.ts`). No
- * locales (the default English messages stay configured by zod's core) and no JSON Schema
- * conversion, which no function needs at run time.
+ * The schema-building part of zod's API: what the `z` value holds in Lambda bundles (see `./zod.ts`).
+ * No locales (the default English messages stay configured by zod's core) and no JSON Schema
+ * conversion: code that needs `toJSONSchema` (the platform function's OpenAPI document) imports it
+ * as `* as z from 'zod'`, which reaches zod's own export of it through `./zod.ts`.
  */
 export * from '../../node_modules/zod/v4/classic/checks.js';
 export * as coerce from '../../node_modules/zod/v4/classic/coerce.js';

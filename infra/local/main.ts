@@ -94,7 +94,7 @@ try {
   console.log(
     [
       `Storeline local runtime ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      `  API        ${runtime.url}   (${routes.length} routes; docs at ${runtime.url}/openapi.json)`,
+      `  API        ${runtime.url}   (${routes.length} routes; reference at ${runtime.url}/docs, document at /openapi.json)`,
       `  Health     ${runtime.url}/health`,
       `  Token      curl -s -X POST ${runtime.url}/_local/token -d '{"sub":"alice","groups":["staff"]}'`,
       `  DynamoDB   ${runtime.dynamoDbEndpoint}   table "${runtime.tableName}", ${dataDir ? `data in ${dataDir} (npm start -- --reset wipes it)` : 'in memory'}`,
@@ -103,7 +103,7 @@ try {
         : ['  WARNING    DynamoDB Local is reachable from other machines: see docs/security.md']),
       `  Functions  ${functions.join(', ')}`,
       `  Events     bus "${runtime.topology.bus.name}" at ${runtime.eventBridgeEndpoint}; queues ${[...runtime.backbone.queues.keys()].join(', ')}`,
-      `             npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,
+      `             SQS endpoint ${runtime.sqsEndpoint}; npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );

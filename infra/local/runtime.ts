@@ -52,6 +52,8 @@ export interface Runtime {
   readonly topology: Topology;
   /** The local EventBridge endpoint (`AWS_ENDPOINT_URL_EVENTBRIDGE` of every function). */
   readonly eventBridgeEndpoint: string;
+  /** The local SQS endpoint serving the consumer queues (`AWS_ENDPOINT_URL_SQS` of every function). */
+  readonly sqsEndpoint: string;
   /** Bus, queues and event sources, for inspection. */
   readonly backbone: LocalBackbone;
   readonly host: FunctionHost;
@@ -97,7 +99,7 @@ export function localFunctionEnvironment(
   t: Topology,
   name: string,
   fn: FunctionSpec,
-  endpoints: { dynamodb: string; eventbridge?: string },
+  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string },
   options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics'>,
 ): Record<string, string> {
   return {
@@ -109,6 +111,7 @@ export function localFunctionEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
+    ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -162,7 +165,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       topology: t,
       rootDir: ROOT_DIR,
       environmentFor: (name, fn) =>
-        localFunctionEnvironment(t, name, fn, { dynamodb: dynamo.endpoint, eventbridge }, options),
+        localFunctionEnvironment(
+          t,
+          name,
+          fn,
+          { dynamodb: dynamo.endpoint, eventbridge, sqs: backbone.sqsEndpoint },
+          options,
+        ),
     });
     // Event sources stop before the host, so no batch is cut off by its function going away.
     stops.push(async () => {
@@ -194,6 +203,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       tableName: t.table.name,
       topology: t,
       eventBridgeEndpoint: eventbridge,
+      sqsEndpoint: backbone.sqsEndpoint,
       backbone,
       host,
       stop,
