@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { API_DOCS_PATH, renderApiDocs } from '#functions/platform/api-docs.ts';
 import { apiMeta, routeContracts } from '#functions/routes.ts';
+import { API_DOCS_PATH, renderApiDocs } from '#scripts/api-docs.ts';
 import { routeKey } from '#shared/http/contract.ts';
 import { buildOpenApi } from '#shared/http/openapi.ts';
 
