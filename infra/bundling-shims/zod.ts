@@ -5,7 +5,8 @@
  * namespace of its whole API, every locale and the JSON Schema converters included, and esbuild
  * cannot shake a namespace used as a value — Powertools' parser schemas `import { z } from 'zod'`,
  * which put ~370 KB into every consumer bundle (measured: fulfilment 519 KB against a 200 KB budget).
- * Here `z` is the namespace of the schema-building API alone (`./zod-schemas.ts`).
+ * Here `z` holds just the members Powertools uses (`./zod-schemas.ts`): the fulfilment bundle is
+ * 160 KB.
  */
 export * from '../../node_modules/zod/v4/classic/external.js';
 export * as z from './zod-schemas.ts';

@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app.ts';
 import { BUNDLE_BUDGET_BYTES, esbuildOptions } from '#infra/bundling.ts';
+import * as lambdaZ from '#infra/bundling-shims/zod-schemas.ts';
 import { REPO_ROOT } from '#infra/constructs/function.ts';
 import { type Topology, topology } from '#infra/topology.ts';
 import { buildBundles } from '../../bench/bundles.ts';
@@ -133,6 +134,38 @@ describe('Bundle budget', () => {
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Bundling zod alias', () => {
+  /** Every `z.<member>` (and `z.<ns>.<member>`) Powertools' published ES modules use. */
+  function membersPowertoolsUses(): string[] {
+    const root = join(REPO_ROOT, 'node_modules', '@aws-lambda-powertools');
+    const used = new Set<string>();
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.includes(`lib${'/'}esm`) && file.endsWith('.js'),
+    );
+    for (const file of files) {
+      const code = readFileSync(join(root, file), 'utf8')
+        // comments hold examples (`z.infer<…>`), not code
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
+      for (const match of code.matchAll(/\bz\.([A-Za-z0-9_$]+(?:\.[A-Za-z0-9_$]+)?)/g)) used.add(match[1]!);
+    }
+    return [...used].sort();
+  }
+
+  it('gives Powertools every member it uses on the `z` it imports', () => {
+    const used = membersPowertoolsUses();
+    expect(used).toContain('object');
+    const missing = used.filter((path) => {
+      const [head, tail] = path.split('.') as [string, string | undefined];
+      const value = (lambdaZ as Record<string, unknown>)[head];
+      return (
+        value === undefined || (tail !== undefined && (value as Record<string, unknown>)[tail] === undefined)
+      );
+    });
+    expect(missing).toEqual([]);
   });
 });
 
