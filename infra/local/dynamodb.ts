@@ -19,6 +19,7 @@ import {
 import { createTableInput } from '../topology/table.ts';
 import type { TableSpec } from '../topology/types.ts';
 import { LocalRuntimeError } from './errors.ts';
+import { ownChild } from './processes.ts';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -166,21 +167,11 @@ export async function startDynamoDbLocal(options: {
   });
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localDynamoClient(endpoint);
-  // However this process ends (an uncaught error included), Java goes with it: 'exit' listeners
-  // run synchronously, and sending a signal is synchronous.
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  // However this process ends (an uncaught error included), Java goes with it.
+  const owned = ownChild(child, 5_000);
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
     client.destroy();
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await owned.stop();
   };
   try {
     await waitUntilReady(client, child, () => output);

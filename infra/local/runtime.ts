@@ -83,17 +83,6 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
 }
 
 /** Asks the OS for a free loopback port (tests and benchmarks). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePromise(port));
-    });
-  });
-}
 
 export function localFunctionEnvironment(
   t: Topology,

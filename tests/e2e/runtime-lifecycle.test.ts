@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiClient } from '#infra/local/client.ts';
-import { freePort } from '#infra/local/runtime.ts';
+import { freePort } from '#infra/local/processes.ts';
 import { startRuntimeProcess } from '../support/runtime-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

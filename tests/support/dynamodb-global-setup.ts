@@ -4,7 +4,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '#infra/local/dynamodb.ts';
-import { freePort } from '#infra/local/runtime.ts';
+import { freePort } from '#infra/local/processes.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

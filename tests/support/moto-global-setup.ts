@@ -5,7 +5,8 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '#infra/local/dynamodb.ts';
-import { freePort, MOTO_INSTALL_HINT, startMotoServer } from './moto.ts';
+import { freePort } from '#infra/local/processes.ts';
+import { MOTO_INSTALL_HINT, startMotoServer } from './moto.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

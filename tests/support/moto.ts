@@ -5,7 +5,6 @@
  * so one scenario can run against our emulators and moto through the same SDK clients.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
@@ -22,22 +21,10 @@ import {
 import type { LocalBackbone } from '#infra/local/backbone.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/dynamodb.ts';
 import { eventPattern } from '#infra/local/eventbridge.ts';
+import { ownChild } from '#infra/local/processes.ts';
 import type { Topology } from '#infra/topology/types.ts';
 
 export const MOTO_INSTALL_HINT = "pip install 'moto[server]'";
-
-/** A free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface MotoServer {
   readonly endpoint: string;
@@ -58,26 +45,14 @@ export async function startMotoServer(port: number): Promise<MotoServer | undefi
     child.once('spawn', () => resolve(false));
   });
   if (missing) return undefined;
-  // Whatever ends this process, moto goes with it ('exit' listeners run synchronously).
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  // Whatever ends this process, moto goes with it.
+  const { stop, release } = ownChild(child, 3_000);
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     // 127: a shim (pyenv, asdf) found no moto_server in the selected Python: not installed.
     if (child.exitCode === 127) {
-      process.removeListener('exit', killOnExit);
+      release();
       return undefined;
     }
     if (child.exitCode !== null) {

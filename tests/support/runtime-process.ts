@@ -1,7 +1,7 @@
 /** Starts `npm start`'s entry point as a child process and waits for its ready banner. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '#infra/local/runtime.ts';
+import { freePort } from '#infra/local/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
