@@ -7,9 +7,12 @@
  */
 import type * as catalogue from '#shared/events/catalogue.ts';
 import { defineEvent } from '#shared/events/catalogue.ts';
+import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLoggedV1 } from './customers.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
+import { CreditNoteIssuedV1, InvoiceIssuedV1 } from './invoicing.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';
+import { ReturnReceivedV1, ReturnRequestedV1 } from './returns.ts';
 
 export const eventCatalogue = {
   OrderPlaced: defineEvent(OrderPlacedV1, {
@@ -35,6 +38,42 @@ export const eventCatalogue = {
   FulfilmentStarted: defineEvent(FulfilmentStartedV1, {
     source: 'storeline.fulfilment',
     description: 'A pick list was created for an order, which moved to FULFILLING.',
+  }),
+  InvoiceIssued: defineEvent(InvoiceIssuedV1, {
+    source: 'storeline.invoicing',
+    description: 'An invoice was issued for a placed order, numbered gaplessly in its year’s INV series.',
+  }),
+  CreditNoteIssued: defineEvent(CreditNoteIssuedV1, {
+    source: 'storeline.invoicing',
+    description:
+      'A credit note negating an invoice (all of it on cancellation, the returned lines on a return), ' +
+      'numbered gaplessly in its year’s CRN series.',
+  }),
+  ReturnRequested: defineEvent(ReturnRequestedV1, {
+    source: 'storeline.returns',
+    description: 'A customer or staff member opened a return for delivered lines of an order.',
+  }),
+  ReturnReceived: defineEvent(ReturnReceivedV1, {
+    source: 'storeline.returns',
+    description:
+      'The goods of an approved return arrived: restocked units are available again, scrapped ones are not.',
+  }),
+  CustomerCreated: defineEvent(CustomerCreatedV1, {
+    source: 'storeline.customers',
+    description:
+      'A customer record was created (by staff, from a first order, a webhook or a converted lead).',
+  }),
+  CustomerUpdated: defineEvent(CustomerUpdatedV1, {
+    source: 'storeline.customers',
+    description: 'A customer record changed; the event names the fields, the record holds the values.',
+  }),
+  ConsentChanged: defineEvent(ConsentChangedV1, {
+    source: 'storeline.customers',
+    description: 'A customer’s marketing consent on one channel (email, sms) was granted or withdrawn.',
+  }),
+  InteractionLogged: defineEvent(InteractionLoggedV1, {
+    source: 'storeline.customers',
+    description: 'A call, email, meeting or note was logged against a customer, lead or opportunity.',
   }),
 } as const satisfies catalogue.Catalogue;
 
