@@ -5,6 +5,7 @@
  */
 import { subscribeTo } from '#events/subscriptions.ts';
 import { httpRoutes } from '#functions/routes.ts';
+import { timelineEventTypes } from '#functions/timeline/mappings.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
 import type { FunctionSpec, Topology } from './topology/types.ts';
@@ -118,6 +119,31 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'read',
       routes: httpRoutes.reports,
+    },
+    timeline: {
+      entry: 'functions/timeline/consumer.ts',
+      description: 'Customer timelines: one entry per event about a customer, from the mappings',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        // Every event type with a timeline mapping, so a new mapping is subscribed by itself. Each
+        // event writes only its customer's partition: no shared row, no concurrency bound.
+        events: subscribeTo(...timelineEventTypes),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
+    timelineApi: {
+      entry: 'functions/timeline/handler.ts',
+      description: 'Customer timelines, one Query per page',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'read',
+      routes: httpRoutes.timeline,
     },
   },
 } as const satisfies Topology;
