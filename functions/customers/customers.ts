@@ -112,14 +112,14 @@ export function customerFromItem(item: unknown): Customer {
 
 /** The email uniqueness item: who owns the address, and the email's search entry. */
 export function customerEmailItem(customerId: string, email: string) {
-  const lower = normaliseEmail(email);
+  const term = normaliseTerm(email);
   return {
     ...customerEmailKey(email),
     entity: 'CustomerEmail',
     customerId,
     email,
-    gsi2pk: customerSearchPk(lower),
-    gsi2sk: customerSearchSk(lower, customerId),
+    gsi2pk: customerSearchPk(term),
+    gsi2sk: customerSearchSk(term, customerId),
   };
 }
 
