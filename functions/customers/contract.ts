@@ -10,13 +10,10 @@ import { IsoTimestamp, pageQueryShape, queryParams } from '#shared/schemas.ts';
 import { MIN_SEARCH_CHARS } from './rules.ts';
 
 /** Emails up to RFC 5321's 254 characters, in the common `local@domain.tld` form. */
-export const Email = z
-  .email({ message: 'Must be an email address' })
-  .max(254)
-  .meta({
-    description: 'Email address; unique across customers whatever its letter case',
-    example: 'ada@example.com',
-  });
+export const Email = z.email({ message: 'Must be an email address' }).max(254).meta({
+  description: 'Email address; unique across customers whatever its letter case',
+  example: 'ada@example.com',
+});
 
 export const PersonName = z.string().trim().min(1).max(200);
 
