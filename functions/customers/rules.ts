@@ -180,8 +180,8 @@ export function fieldsNotSelfEditable(change: object): string[] {
  */
 export function parseIfMatch(header: string | undefined): number | null | undefined {
   if (header === undefined || header.trim() === '') return undefined;
-  const match = /^(?:W\/)?"?([1-9][0-9]{0,14})"?$/.exec(header.trim());
-  return match ? Number(match[1]) : null;
+  const match = /^(?:([1-9][0-9]{0,14})|(?:W\/)?"([1-9][0-9]{0,14})")$/.exec(header.trim());
+  return match ? Number(match[1] ?? match[2]) : null;
 }
 
 /** The first characters of an interaction body, for events and timelines. */
