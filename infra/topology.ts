@@ -119,6 +119,14 @@ export const topology = {
       table: 'read',
       routes: httpRoutes.reports,
     },
+    returns: {
+      entry: 'functions/returns/handler.ts',
+      description: 'Returns (RMA): open, approve, reject, receive (restock or scrap) and return queries',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.returns,
+    },
   },
 } as const satisfies Topology;
 

@@ -146,6 +146,12 @@ export const errorCatalogue = {
     when: 'A fault on our side; the detail quotes the request id to report',
     members: {},
   },
+  RETURN_QUANTITY_EXCEEDED: {
+    status: 409,
+    title: 'Return quantity exceeded',
+    when: 'A return asks for more units of a SKU than the order delivered minus what is already being returned',
+    members: { skus: Skus.meta({ description: 'The SKUs asked for beyond what can still be returned' }) },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }
