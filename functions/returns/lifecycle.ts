@@ -1,9 +1,10 @@
 /**
  * Return transitions after opening: approve, reject, receive (staff; the routes say so). Each is
  * one `TransactWriteItems`: the return moved with a condition on the status it was read in, its
- * `history` appended, and the transition's effect in the same transaction — a rejection gives its
+ * `history` appended, its event in the outbox (`ReturnApproved`, `ReturnRejected`,
+ * `ReturnReceived`), and the transition's effect in the same transaction — a rejection gives its
  * quantities back to the order's tally; a receipt moves every SKU's stock (restock → `available`,
- * scrap → `scrapped`, both → `returned`) and emits `ReturnReceived`. Two racing transitions: one
+ * scrap → `scrapped`, both → `returned`). Two racing transitions: one
  * commits, the other re-reads and gets 409 `INVALID_STATE`.
  */
 import { emit } from '#events/emit.ts';
@@ -80,19 +81,58 @@ const change = (name: ReturnTransitionName, at: string, by: string): ReturnTrans
   return { to, at, entry: { status: to, at, by } };
 };
 
-/** Approves a requested return. */
+/** Approves a requested return; `ReturnApproved` emitted. */
 export async function approveReturn(request: ReturnTransitionRequest): Promise<ReturnRecord> {
-  return transition('approve', request, (_ret, at) => ({
-    change: change('approve', at, request.principal.sub),
-    effects: [],
+  const by = request.principal.sub;
+  return transition('approve', request, (ret, at) => ({
+    change: change('approve', at, by),
+    effects: [
+      {
+        tag: 'outbox',
+        write: emit(
+          'ReturnApproved',
+          {
+            returnId: ret.id,
+            orderId: ret.orderId,
+            customerId: ret.customerId,
+            approvedAt: at,
+            approvedBy: by,
+          },
+          { correlationId: request.correlationId, occurredAt: at },
+        ),
+      },
+    ],
   }));
 }
 
-/** Rejects a requested or approved return; its quantities count no more against the order. */
+/**
+ * Rejects a requested or approved return: its quantities count no more against the order (the
+ * tally gives them back in the same transaction); `ReturnRejected` emitted.
+ */
 export async function rejectReturn(request: ReturnTransitionRequest): Promise<ReturnRecord> {
+  const by = request.principal.sub;
   return transition('reject', request, (ret, at) => ({
-    change: change('reject', at, request.principal.sub),
-    effects: [{ tag: 'tally', write: releaseFromTallyWrite(ret.orderId, ret.lines, at) }],
+    change: change('reject', at, by),
+    effects: [
+      { tag: 'tally', write: releaseFromTallyWrite(ret.orderId, ret.lines, at) },
+      {
+        tag: 'outbox',
+        write: emit(
+          'ReturnRejected',
+          {
+            returnId: ret.id,
+            orderId: ret.orderId,
+            customerId: ret.customerId,
+            lines: ret.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+            // Narrowed by assertReturnTransition: reject starts only from REQUESTED or APPROVED.
+            previousStatus: ret.status === 'APPROVED' ? 'APPROVED' : 'REQUESTED',
+            rejectedAt: at,
+            rejectedBy: by,
+          },
+          { correlationId: request.correlationId, occurredAt: at },
+        ),
+      },
+    ],
   }));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReturnReceivedV1, ReturnRequestedV1 } from '#events/returns.ts';
+import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from '#events/returns.ts';
 import { readStockLedger } from '#functions/catalog/movements.ts';
 import { getStockLevels } from '#functions/catalog/products.ts';
 import { placeOrder } from '#functions/orders/intake.ts';
@@ -227,6 +227,12 @@ describe('Module: returns (DynamoDB Local)', () => {
         [cup, 1],
       ]),
     );
+    const approvals = await eventsFor('ReturnApproved', { orderId });
+    expect(approvals).toHaveLength(1);
+    expect(ReturnApprovedV1.parse(approvals[0]?.event).data).toMatchObject({
+      returnId: ret.id,
+      approvedBy: ops.sub,
+    });
     const events = await eventsFor('ReturnReceived', { orderId });
     expect(events).toHaveLength(1);
     expect(ReturnReceivedV1.parse(events[0]?.event).data).toMatchObject({
@@ -269,16 +275,18 @@ describe('Module: returns (DynamoDB Local)', () => {
     expect([twice.code, twice.extra]).toEqual(['INVALID_STATE', { currentStatus: 'APPROVED' }]);
     await receiveReturn({ ...byStaff(ret.id), input: lines });
     for (const late of [
-      approveReturn(byStaff(ret.id)),
-      rejectReturn(byStaff(ret.id)),
-      receiveReturn({ ...byStaff(ret.id), input: lines }),
+      () => approveReturn(byStaff(ret.id)),
+      () => rejectReturn(byStaff(ret.id)),
+      () => receiveReturn({ ...byStaff(ret.id), input: lines }),
     ]) {
-      const error = await refusal(late);
+      const error = await refusal(late());
       expect([error.code, error.extra]).toEqual(['INVALID_STATE', { currentStatus: 'RECEIVED' }]);
     }
-    // Received once: stock moved once.
+    // Approved once, received once: stock moved once.
     expect(await getStockLevels(sku)).toMatchObject({ available: 20, shipped: 2, returned: 2, scrapped: 0 });
+    expect(await eventsFor('ReturnApproved', { orderId })).toHaveLength(1);
     expect(await eventsFor('ReturnReceived', { orderId })).toHaveLength(1);
+    expect(await eventsFor('ReturnRejected', { orderId })).toHaveLength(0);
     await conserved(skus);
   });
 
@@ -304,6 +312,12 @@ describe('Module: returns (DynamoDB Local)', () => {
     expect(outcome.count('ok')).toBe(statuses.length - 1);
     expect(outcome.count('INVALID_STATE')).toBe(8 - outcome.count('ok'));
     expect(await getReturning(orderId)).toEqual(new Map([[sku, stored?.status === 'REJECTED' ? 0 : 2]]));
+    expect(await eventsFor('ReturnApproved', { orderId })).toHaveLength(
+      statuses.includes('APPROVED') ? 1 : 0,
+    );
+    expect(await eventsFor('ReturnRejected', { orderId })).toHaveLength(
+      statuses.includes('REJECTED') ? 1 : 0,
+    );
   });
 
   it('gives a rejected return’s quantities back, so they can be returned again', async () => {
@@ -317,6 +331,14 @@ describe('Module: returns (DynamoDB Local)', () => {
     // Assess
     expect(rejected.history.map((h) => h.status)).toEqual(['REQUESTED', 'APPROVED', 'REJECTED']);
     expect(await getReturning(orderId)).toEqual(new Map([[sku, 0]]));
+    const rejections = await eventsFor('ReturnRejected', { orderId });
+    expect(rejections).toHaveLength(1);
+    expect(ReturnRejectedV1.parse(rejections[0]?.event).data).toMatchObject({
+      returnId: first.ret.id,
+      lines: [{ sku, quantity: 2 }],
+      previousStatus: 'APPROVED',
+      rejectedBy: ops.sub,
+    });
     const again = await open(orderId, owner, [{ sku, quantity: 2 }]);
     expect(again.created).toBe(true);
     expect(await getReturning(orderId)).toEqual(new Map([[sku, 2]]));
