@@ -12,7 +12,7 @@ import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { CreditNoteIssuedV1, InvoiceIssuedV1 } from './invoicing.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';
-import { ReturnReceivedV1, ReturnRequestedV1 } from './returns.ts';
+import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from './returns.ts';
 
 export const eventCatalogue = {
   OrderPlaced: defineEvent(OrderPlacedV1, {
@@ -74,6 +74,15 @@ export const eventCatalogue = {
   InteractionLogged: defineEvent(InteractionLoggedV1, {
     source: 'storeline.customers',
     description: 'A call, email, meeting or note was logged against a customer, lead or opportunity.',
+  }),
+  ReturnApproved: defineEvent(ReturnApprovedV1, {
+    source: 'storeline.returns',
+    description: 'Staff approved a requested return; the goods are expected back.',
+  }),
+  ReturnRejected: defineEvent(ReturnRejectedV1, {
+    source: 'storeline.returns',
+    description:
+      'Staff rejected a return (requested, or approved but never arrived); its lines may be returned again.',
   }),
 } as const satisfies catalogue.Catalogue;
 

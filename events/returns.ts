@@ -34,3 +34,33 @@ export const ReturnReceivedV1 = envelopeOf(
     receivedBy: z.string(),
   }),
 );
+
+export const ReturnApprovedV1 = envelopeOf(
+  'ReturnApproved',
+  1,
+  z.object({
+    returnId: z.string(),
+    orderId: z.string(),
+    customerId: z.string(),
+    approvedAt: IsoTimestamp,
+    /** The staff member's `sub`. */
+    approvedBy: z.string(),
+  }),
+);
+
+export const ReturnRejectedV1 = envelopeOf(
+  'ReturnRejected',
+  1,
+  z.object({
+    returnId: z.string(),
+    orderId: z.string(),
+    customerId: z.string(),
+    /** The lines given back: the order may return them again. */
+    lines: z.array(z.object({ sku: Sku, quantity: z.int().min(1) })).min(1),
+    /** Rejected before approval, or approved goods that never arrived. */
+    previousStatus: z.enum(['REQUESTED', 'APPROVED']),
+    rejectedAt: IsoTimestamp,
+    /** The staff member's `sub`. */
+    rejectedBy: z.string(),
+  }),
+);

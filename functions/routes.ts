@@ -11,6 +11,7 @@ import { customerRoutes, customersTag } from './customers/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
+import { returnRoutes, returnsTag } from './returns/contract.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
 
 export const httpRoutes = {
@@ -20,6 +21,7 @@ export const httpRoutes = {
   reports: reportsRoutes,
   timeline: timelineRoutes,
   customers: customerRoutes,
+  returns: returnRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -42,5 +44,5 @@ export const apiMeta: ApiMeta = {
     // Relative: the document is served by the API it describes, locally and in AWS alike.
     { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
   ],
-  tags: [platformTag, catalogTag, ordersTag, reportsTag, timelineTag, customersTag],
+  tags: [platformTag, catalogTag, ordersTag, reportsTag, timelineTag, customersTag, returnsTag],
 };

@@ -168,6 +168,14 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    returns: {
+      entry: 'functions/returns/handler.ts',
+      description: 'Returns (RMA): open, approve, reject, receive (restock or scrap) and return queries',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.returns,
+    },
   },
 } as const satisfies Topology;
 

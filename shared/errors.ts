@@ -152,6 +152,12 @@ export const errorCatalogue = {
     when: 'A conditional change was sent without `If-Match` naming the version it applies to',
     members: {},
   },
+  RETURN_QUANTITY_EXCEEDED: {
+    status: 409,
+    title: 'Return quantity exceeded',
+    when: 'A return asks for more units of a SKU than the order delivered minus what is already being returned',
+    members: { skus: Skus.meta({ description: 'The SKUs asked for beyond what can still be returned' }) },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }

@@ -20,6 +20,11 @@ export const StockLevels = z
     available: z.int().min(0),
     reserved: z.int().min(0),
     shipped: z.int().min(0),
+    returned: z.int().min(0).meta({ description: 'Units received back by returns (restocked or scrapped)' }),
+    scrapped: z
+      .int()
+      .min(0)
+      .meta({ description: 'Returned units written off; `shipped − returned` is with customers' }),
   })
   .meta({ id: 'StockLevels' });
 

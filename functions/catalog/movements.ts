@@ -106,8 +106,8 @@ function replayed(record: unknown, hash: string): StockMovement {
 
 /** The result for a committed movement: the movement and the SKU's levels as they are now. */
 async function resultOf(movement: StockMovement): Promise<StockMovementResult> {
-  const { available, reserved, shipped } = await getStockLevels(movement.sku);
-  return { sku: movement.sku, stock: { available, reserved, shipped }, movement };
+  const { available, reserved, shipped, returned, scrapped } = await getStockLevels(movement.sku);
+  return { sku: movement.sku, stock: { available, reserved, shipped, returned, scrapped }, movement };
 }
 
 /**
@@ -235,7 +235,8 @@ export async function listStockMovements(
 
 /**
  * A SKU's stock levels and every movement quantity, read consistently: the two sides of the
- * conservation invariant (`available + reserved + shipped = received = Σ movements`). For tests
+ * conservation invariant (`available + reserved + (shipped − returned) + scrapped = received =
+ * Σ movements`; `returned` and `scrapped` are the returns' counters, 0 until a return). For tests
  * and reconciliation; it reads the whole ledger, so never call it on a request path.
  */
 export async function readStockLedger(

@@ -12,6 +12,10 @@
  * Stock levels move only through the write builders below, each a `TransactWriteItems` entry for
  * the caller's own transaction, each conditioned so no level can go negative:
  * `available + reserved + shipped` always equals `received`, the sum of the SKU's movements.
+ * Returns (RMA) add two counters: `returned` (units that came back from customers) and `scrapped`
+ * (returned units written off), so the invariant reads
+ * `available + reserved + (shipped − returned) + scrapped = received`, with
+ * `0 ≤ scrapped ≤ returned ≤ shipped` (`shipped − returned` is what customers still hold).
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -42,6 +46,10 @@ export const StockItem = z.object({
   shipped: z.int().default(0),
   /** Sum of every stock movement ever recorded; the conservation invariant's right-hand side. */
   received: z.int().default(0),
+  /** Units received back from customers by returns, restocked or scrapped. */
+  returned: z.int().default(0),
+  /** Returned units written off instead of restocked (a subset of `returned`). */
+  scrapped: z.int().default(0),
 });
 export type StockRecord = z.infer<typeof StockItem>;
 
@@ -105,7 +113,13 @@ export async function getProductWithStock(sku: string): Promise<Product | undefi
   const stock = StockItem.parse(items.find((i) => i.sk === 'STOCK') ?? {});
   return {
     ...product,
-    stock: { available: stock.available, reserved: stock.reserved, shipped: stock.shipped },
+    stock: {
+      available: stock.available,
+      reserved: stock.reserved,
+      shipped: stock.shipped,
+      returned: stock.returned,
+      scrapped: stock.scrapped,
+    },
   };
 }
 
@@ -185,6 +199,36 @@ export function moveStockWrite(sku: string, quantity: number, now: string): Tran
         ':zero': 0,
         ':q': quantity,
         ...(quantity < 0 ? { ':needed': -quantity } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * Receives a return's units of one SKU (one write per SKU: a transaction may touch an item once):
+ * `restock` units go back to `available`, `scrap` units are written off; both count in `returned`,
+ * the scrapped ones in `scrapped` too. `available + reserved + (shipped − returned) + scrapped`
+ * does not move, so the invariant holds. `returned ≤ shipped` cannot be a condition (no arithmetic
+ * in conditions); it holds by construction: the returns context never lets an order's returns
+ * exceed what that order delivered, and delivered units were shipped. The item must exist (a SKU
+ * that shipped has one).
+ */
+export function receiveReturnStockWrite(
+  sku: string,
+  units: { readonly restock: number; readonly scrap: number },
+  now: string,
+): TransactWrite {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression: 'SET updatedAt = :now ADD available :restock, returned :back, scrapped :scrap',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':now': now,
+        ':restock': units.restock,
+        ':scrap': units.scrap,
+        ':back': units.restock + units.scrap,
       },
     },
   };

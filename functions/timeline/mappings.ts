@@ -143,6 +143,22 @@ export const timelineMappings = {
       refs: { returnId: data.returnId, orderId: data.orderId },
     }),
   },
+  ReturnApproved: {
+    kind: 'return.approved',
+    project: ({ data }) => ({
+      customerId: data.customerId,
+      title: 'Return approved',
+      refs: { returnId: data.returnId, orderId: data.orderId },
+    }),
+  },
+  ReturnRejected: {
+    kind: 'return.rejected',
+    project: ({ data }) => ({
+      customerId: data.customerId,
+      title: `Return rejected: ${itemCount(data.lines)}`,
+      refs: { returnId: data.returnId, orderId: data.orderId },
+    }),
+  },
   ReturnReceived: {
     kind: 'return.received',
     project: ({ data }) => ({

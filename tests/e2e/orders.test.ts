@@ -45,8 +45,14 @@ const order = (token: string, key: string, lines: { sku: string; quantity: numbe
     body: { lines, shippingAddress: address, ...extra },
   });
 
-const stock = async (sku: string) =>
-  (await api.request<{ stock: unknown }>('GET', `/products/${sku}`, { token: staff })).body.stock;
+/** The levels orders move; orders never touch the returns' counters (`returned`, `scrapped`). */
+const stock = async (sku: string) => {
+  const { returned, scrapped, ...levels } = (
+    await api.request<{ stock: Record<string, number> }>('GET', `/products/${sku}`, { token: staff })
+  ).body.stock;
+  expect({ returned, scrapped }, `${sku}: return counters`).toEqual({ returned: 0, scrapped: 0 });
+  return levels;
+};
 
 beforeAll(async () => {
   [staff, alice, bob] = await Promise.all([

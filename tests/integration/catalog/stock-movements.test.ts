@@ -22,10 +22,16 @@ describe('Module: catalog/movements (DynamoDB Local)', () => {
     const { created, result } = await move(sku, 12, 'receipt');
     // Assess
     expect(created).toBe(true);
-    expect(result.stock).toEqual({ available: 12, reserved: 0, shipped: 0 });
+    expect(result.stock).toEqual({ available: 12, reserved: 0, shipped: 0, returned: 0, scrapped: 0 });
     expect(result.movement).toMatchObject({ sku, quantity: 12, reason: 'receipt', by: 'staff-7' });
     expect(Date.parse(result.movement.at)).toBeGreaterThan(Date.now() - 60_000);
-    expect((await getProductWithStock(sku))?.stock).toEqual({ available: 12, reserved: 0, shipped: 0 });
+    expect((await getProductWithStock(sku))?.stock).toEqual({
+      available: 12,
+      reserved: 0,
+      shipped: 0,
+      returned: 0,
+      scrapped: 0,
+    });
     const events = await eventsFor('StockChanged', { sku });
     expect(events).toHaveLength(1);
     const event = StockChangedV1.parse(events[0]?.event);

@@ -32,7 +32,14 @@ const place = (
     correlationId: `req-${key}`,
   });
 
-const stockOf = async (sku: string) => (await getProductWithStock(sku))?.stock;
+/** The levels orders move; orders never touch the returns' counters (`returned`, `scrapped`). */
+const stockOf = async (sku: string) => {
+  const product = await getProductWithStock(sku);
+  if (!product) throw new Error(`No product ${sku}`);
+  const { returned, scrapped, ...levels } = product.stock;
+  expect({ returned, scrapped }, `${sku}: return counters`).toEqual({ returned: 0, scrapped: 0 });
+  return levels;
+};
 
 describe('Module: orders/intake (DynamoDB Local)', () => {
   it('places an order priced from the catalogue, reserves every line and writes one OrderPlaced', async () => {

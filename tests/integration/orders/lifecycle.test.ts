@@ -30,7 +30,14 @@ async function confirmedOrder(owner: Principal = customer('owner-1')) {
 }
 
 const request = (orderId: string, principal: Principal) => ({ orderId, principal, correlationId: 'req-2' });
-const stockOf = async (sku: string) => (await getProductWithStock(sku))?.stock;
+/** The levels orders move; orders never touch the returns' counters (`returned`, `scrapped`). */
+const stockOf = async (sku: string) => {
+  const product = await getProductWithStock(sku);
+  if (!product) throw new Error(`No product ${sku}`);
+  const { returned, scrapped, ...levels } = product.stock;
+  expect({ returned, scrapped }, `${sku}: return counters`).toEqual({ returned: 0, scrapped: 0 });
+  return levels;
+};
 const conserved = async (skus: readonly string[]) => {
   for (const sku of skus) expectStockConserved(await readStockLedger(sku));
 };

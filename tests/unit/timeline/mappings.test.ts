@@ -84,6 +84,18 @@ const expected: { [T in TimelineEventType]: object } = {
     refs: { returnId: '01JQ9A0B2C3D4E5F6G7H8J9K0P', orderId: '7R3G0B5QZ6X1M9D2K4T8V0W5YC' },
     visibility: 'customer',
   },
+  ReturnApproved: {
+    kind: 'return.approved',
+    title: 'Return approved',
+    refs: { returnId: '01JQ9A0B2C3D4E5F6G7H8J9K0P', orderId: '7R3G0B5QZ6X1M9D2K4T8V0W5YC' },
+    visibility: 'customer',
+  },
+  ReturnRejected: {
+    kind: 'return.rejected',
+    title: 'Return rejected: 1 item',
+    refs: { returnId: '01JQ9A0B2C3D4E5F6G7H8J9K0Q', orderId: '7R3G0B5QZ6X1M9D2K4T8V0W5YC' },
+    visibility: 'customer',
+  },
   ReturnReceived: {
     kind: 'return.received',
     title: 'Return received: 1 item',
