@@ -119,6 +119,29 @@ export const topology = {
       table: 'read',
       routes: httpRoutes.reports,
     },
+    customers: {
+      entry: 'functions/customers/handler.ts',
+      description: 'Customers (unique email, search, If-Match changes), consent and the interaction log',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.customers,
+    },
+    customerProfiles: {
+      entry: 'functions/customers/consumer.ts',
+      description: 'Creates the customer record of an order’s customer who has none (origin order)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
     pipeline: {
       entry: 'functions/pipeline/handler.ts',
       description:

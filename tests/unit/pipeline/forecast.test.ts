@@ -46,7 +46,7 @@ const PATCH = fc.record(
 
 /** Runs the producer: every accepted change becomes an event with its terms before and after. */
 function simulate(
-  openings: readonly fc.RecordValue<{ amount: number; currency: string; date: string; owner: string }>[],
+  openings: readonly { amount: number; currency: string; date: string; owner: string }[],
   patches: readonly {
     opportunity: number;
     stage?: Stage;
