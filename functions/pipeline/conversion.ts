@@ -9,7 +9,13 @@ import { emit } from '#events/emit.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
-import { type TaggedWrite, type TransactWrite, transactWrite } from '#shared/transactions.ts';
+import {
+  backoff,
+  contention,
+  type TaggedWrite,
+  type TransactWrite,
+  transactWrite,
+} from '#shared/transactions.ts';
 import type { ConvertLeadInput } from './contract.ts';
 import { type ConversionCustomer, customerForLead } from './customer.ts';
 import { convertLeadUpdate, type Lead, requireLead } from './leads.ts';
@@ -42,7 +48,20 @@ type ConversionTag = 'lead' | 'opportunity' | 'history' | 'customer' | 'outbox';
 const alreadyConverted = (lead: Lead) =>
   new AppError('INVALID_STATE', `Lead ${lead.id} is already converted`, { currentStatus: lead.status });
 
+/** Attempts when another request creates the lead's customer between our look-up and commit. */
+const MAX_CONVERSION_ATTEMPTS = 3;
+
 export async function convertLead(request: ConvertRequest): Promise<Conversion> {
+  for (let attempt = 0; attempt < MAX_CONVERSION_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt - 1);
+    const outcome = await attemptConversion(request);
+    if (outcome) return outcome;
+  }
+  throw contention(`The customer of lead ${request.leadId}`);
+}
+
+/** One attempt; undefined when the customer's email was taken concurrently (try again). */
+async function attemptConversion(request: ConvertRequest): Promise<Conversion | undefined> {
   const { leadId, input, principal, correlationId } = request;
   const lead = await requireLead(leadId);
   if (lead.status !== 'open') throw alreadyConverted(lead);
@@ -121,9 +140,7 @@ export async function convertLead(request: ConvertRequest): Promise<Conversion> 
   const outcome = await transactWrite(ddb, writes);
   if (outcome.ok) return { lead: converted, opportunity, history: [change], customer };
   if (outcome.failed.includes('lead')) throw alreadyConverted(await requireLead(leadId));
-  if (outcome.failed.includes('customer')) {
-    // Another request created a customer with this email between our look-up and our commit.
-    throw new AppError('RATE_LIMITED', 'The lead’s customer was created concurrently; retry the conversion');
-  }
+  // Another request created a customer with this email between our look-up and our commit.
+  if (outcome.failed.includes('customer')) return undefined;
   throw new Error(`Lead ${leadId} conversion cancelled by ${outcome.failed.join(', ')}`);
 }
