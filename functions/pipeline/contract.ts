@@ -52,7 +52,10 @@ export const CreateLeadInput = z
     email: z.email().max(254).optional().meta({
       description: 'Converting the lead finds the customer with this email, or creates one',
     }),
-    source: Text(100).meta({ description: 'Where the lead came from', example: 'trade fair' }),
+    source: Text(100).meta({
+      description: 'The lead’s origin: web form, referral, trade fair …',
+      example: 'trade fair',
+    }),
     owner: StaffId.optional().meta({ description: 'The staff member who owns it; the caller when absent' }),
   })
   .meta({ id: 'CreateLeadInput' });
