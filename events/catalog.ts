@@ -12,6 +12,13 @@ import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { CreditNoteIssuedV1, InvoiceIssuedV1 } from './invoicing.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';
+import {
+  LeadConvertedV1,
+  LeadCreatedV1,
+  OpportunityCreatedV1,
+  OpportunityStageChangedV1,
+  OpportunityUpdatedV1,
+} from './pipeline.ts';
 import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from './returns.ts';
 
 export const eventCatalogue = {
@@ -83,6 +90,30 @@ export const eventCatalogue = {
     source: 'storeline.returns',
     description:
       'Staff rejected a return (requested, or approved but never arrived); its lines may be returned again.',
+  }),
+  LeadCreated: defineEvent(LeadCreatedV1, {
+    source: 'storeline.pipeline',
+    description: 'Staff recorded a sales lead (a prospect not yet qualified into an opportunity).',
+  }),
+  LeadConverted: defineEvent(LeadConvertedV1, {
+    source: 'storeline.pipeline',
+    description:
+      'A lead was qualified into an opportunity, with the customer it is for (found or created by email).',
+  }),
+  OpportunityCreated: defineEvent(OpportunityCreatedV1, {
+    source: 'storeline.pipeline',
+    description:
+      'An opportunity entered the pipeline (version 1) with its stage, amount, close date and owner.',
+  }),
+  OpportunityStageChanged: defineEvent(OpportunityStageChangedV1, {
+    source: 'storeline.pipeline',
+    description:
+      'An opportunity moved to another stage (possibly with other terms); carries its terms before and after.',
+  }),
+  OpportunityUpdated: defineEvent(OpportunityUpdatedV1, {
+    source: 'storeline.pipeline',
+    description:
+      'An opportunity’s amount, expected close date or owner changed in its stage; carries its terms before and after.',
   }),
 } as const satisfies catalogue.Catalogue;
 

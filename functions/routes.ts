@@ -9,6 +9,7 @@ import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
+import { pipelineRoutes, pipelineTag } from './pipeline/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
@@ -22,6 +23,7 @@ export const httpRoutes = {
   timeline: timelineRoutes,
   customers: customerRoutes,
   returns: returnRoutes,
+  pipeline: pipelineRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -44,5 +46,5 @@ export const apiMeta: ApiMeta = {
     // Relative: the document is served by the API it describes, locally and in AWS alike.
     { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
   ],
-  tags: [platformTag, catalogTag, ordersTag, reportsTag, timelineTag, customersTag, returnsTag],
+  tags: [platformTag, catalogTag, ordersTag, reportsTag, timelineTag, customersTag, returnsTag, pipelineTag],
 };

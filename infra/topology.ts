@@ -176,6 +176,33 @@ export const topology = {
       table: 'readWrite',
       routes: httpRoutes.returns,
     },
+    pipeline: {
+      entry: 'functions/pipeline/handler.ts',
+      description:
+        'Sales pipeline: leads, conversion, opportunity stages with history, activities, forecast report',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.pipeline,
+    },
+    pipelineForecast: {
+      entry: 'functions/pipeline/consumer.ts',
+      description: 'Per-month, per-owner pipeline counters (stage counts and amounts, weighted forecast)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OpportunityCreated', 'OpportunityStageChanged', 'OpportunityUpdated'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // Changes add to month × owner rows: two batches at a time keep one owner's busy rows
+        // from conflicting into the DLQ when many of their opportunities move at once.
+        maxConcurrency: 2,
+      },
+    },
   },
 } as const satisfies Topology;
 

@@ -194,6 +194,45 @@ export const timelineMappings = {
         `${data.granted ? 'granted' : 'withdrawn'} ${consentSource[data.source]}`,
     }),
   },
+  // The sales pipeline is the sales team's view of a customer: staff only.
+  LeadConverted: {
+    kind: 'lead.converted',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: data.customerCreated
+              ? 'Lead converted: opportunity opened, customer record created'
+              : 'Lead converted: opportunity opened',
+            refs: { leadId: data.leadId, opportunityId: data.opportunityId },
+            visibility: 'staff',
+          },
+  },
+  OpportunityCreated: {
+    kind: 'opportunity.created',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Opportunity ${data.name}: ${formatMoney(data.current.amount, data.current.currency)} in ${data.current.stage}`,
+            refs: { opportunityId: data.opportunityId },
+            visibility: 'staff',
+          },
+  },
+  OpportunityStageChanged: {
+    kind: 'opportunity.stage_changed',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Opportunity moved from ${data.previous.stage} to ${data.current.stage}: ${formatMoney(data.current.amount, data.current.currency)}`,
+            refs: { opportunityId: data.opportunityId },
+            visibility: 'staff',
+          },
+  },
   InteractionLogged: {
     kind: 'interaction.logged',
     project: ({ data }) => {

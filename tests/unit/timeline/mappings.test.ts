@@ -30,7 +30,10 @@ const { timelineItem } = await import('#functions/timeline/handler.ts');
  * Catalogue events that carry a `customerId` but are not on the timeline, each with its reason.
  * A new event about a customer must be mapped (functions/timeline/mappings.ts) or listed here.
  */
-const NOT_ON_TIMELINE: Readonly<Partial<Record<EventType, string>>> = {};
+const NOT_ON_TIMELINE: Readonly<Partial<Record<EventType, string>>> = {
+  OpportunityUpdated:
+    'A change of amount, date or owner without a stage change is pipeline detail, kept in the opportunity’s history',
+};
 
 /** What each sample must project to (titles read as a person would). */
 const expected: { [T in TimelineEventType]: object } = {
@@ -120,6 +123,27 @@ const expected: { [T in TimelineEventType]: object } = {
     title: 'Email marketing consent withdrawn via the marketing system',
     refs: {},
     visibility: 'customer',
+  },
+  LeadConverted: {
+    customerId: '01JQ7B0B2C3D4E5F6G7H8J9K0Q',
+    kind: 'lead.converted',
+    title: 'Lead converted: opportunity opened, customer record created',
+    refs: { leadId: '01JQ7A0B2C3D4E5F6G7H8J9K0N', opportunityId: '01JQ7B0B2C3D4E5F6G7H8J9K0P' },
+    visibility: 'staff',
+  },
+  OpportunityCreated: {
+    customerId: '01JQ7B0B2C3D4E5F6G7H8J9K0Q',
+    kind: 'opportunity.created',
+    title: 'Opportunity Cobol Works: 40 licences: 48000.00 EUR in prospecting',
+    refs: { opportunityId: '01JQ7B0B2C3D4E5F6G7H8J9K0P' },
+    visibility: 'staff',
+  },
+  OpportunityStageChanged: {
+    customerId: '01JQ7B0B2C3D4E5F6G7H8J9K0Q',
+    kind: 'opportunity.stage_changed',
+    title: 'Opportunity moved from prospecting to proposal: 45000.00 EUR',
+    refs: { opportunityId: '01JQ7B0B2C3D4E5F6G7H8J9K0P' },
+    visibility: 'staff',
   },
   InteractionLogged: {
     customerId: '01JQ6C0B2C3D4E5F6G7H8J9K0N',
