@@ -10,12 +10,14 @@ import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
+import { webhookRoutes, webhooksTag } from './webhooks/contract.ts';
 
 export const httpRoutes = {
   platform: platformRoutes,
   catalog: catalogRoutes,
   orders: orderRoutes,
   reports: reportsRoutes,
+  webhooks: webhookRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -38,5 +40,5 @@ export const apiMeta: ApiMeta = {
     // Relative: the document is served by the API it describes, locally and in AWS alike.
     { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
   ],
-  tags: [platformTag, catalogTag, ordersTag, reportsTag],
+  tags: [platformTag, catalogTag, ordersTag, reportsTag, webhooksTag],
 };

@@ -63,7 +63,15 @@ export class StorelineStack extends Stack {
     }
     this.functions = functions;
 
-    this.http = new StorelineHttpApi(this, 'Http', { routes: allRoutes(topology), functions: handlers });
+    this.http = new StorelineHttpApi(this, 'Http', {
+      routes: allRoutes(topology),
+      functions: handlers,
+      routeThrottles: new Map(
+        functionEntries(topology).flatMap(([name, spec]) =>
+          spec.routeThrottle ? [[name, spec.routeThrottle] as const] : [],
+        ),
+      ),
+    });
 
     const streamSubscriptions = new Map<string, TableStreamSubscription>();
     const consumers = new Map<string, EventConsumer>();
