@@ -7,6 +7,7 @@
  */
 import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
+import { customerRoutes, customersTag } from './customers/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
@@ -17,6 +18,7 @@ export const httpRoutes = {
   catalog: catalogRoutes,
   orders: orderRoutes,
   reports: reportsRoutes,
+  customers: customerRoutes,
   webhooks: webhookRoutes,
 } as const;
 
@@ -40,5 +42,5 @@ export const apiMeta: ApiMeta = {
     // Relative: the document is served by the API it describes, locally and in AWS alike.
     { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
   ],
-  tags: [platformTag, catalogTag, ordersTag, reportsTag, webhooksTag],
+  tags: [platformTag, catalogTag, ordersTag, reportsTag, customersTag, webhooksTag],
 };

@@ -146,6 +146,12 @@ export const errorCatalogue = {
     when: 'A fault on our side; the detail quotes the request id to report',
     members: {},
   },
+  PRECONDITION_REQUIRED: {
+    status: 428,
+    title: 'Precondition required',
+    when: 'A conditional change was sent without `If-Match` naming the version it applies to',
+    members: {},
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }

@@ -1,0 +1,33 @@
+/**
+ * Customer-profiles consumer (queue fed by `OrderPlaced`): every order's customer has a record.
+ * A customer who signs in has their token's `sub` as id but no record until their first order;
+ * this creates it (origin `order`, name from the shipping address, no email) with
+ * `CustomerCreated`. An existing customer is left alone (marker only).
+ *
+ * Race-safe: the customer Put is conditioned on `attribute_not_exists`. When a concurrent create
+ * (another order of the same new customer, or any other create with that id) wins, the framework
+ * runs this handler again on fresh state, which then finds the record and writes nothing.
+ */
+import { consumer } from '#events/consumer.ts';
+import { buildNewCustomer, getCustomer, newCustomerWrites } from './customers.ts';
+
+/** The name a customer created from an order gets when the order carries no address. */
+export const UNNAMED_CUSTOMER = 'Customer';
+
+export const customerProfiles = consumer({
+  name: 'customerProfiles',
+  handlers: {
+    OrderPlaced: async (event, tx) => {
+      const { customerId, shippingAddress } = event.data;
+      if (await getCustomer(customerId)) return [];
+      const ctx = { at: tx.now, correlationId: tx.correlationId, by: 'order', source: 'customer' } as const;
+      const customer = buildNewCustomer(
+        { id: customerId, name: shippingAddress?.name ?? UNNAMED_CUSTOMER, origin: 'order' },
+        ctx,
+      );
+      return newCustomerWrites(customer, ctx).map(({ write }) => write);
+    },
+  },
+});
+
+export const handler = customerProfiles.handler;
