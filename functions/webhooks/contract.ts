@@ -4,6 +4,7 @@
  * the domain (receive.ts), after the signature, so an unknown type can still be recorded.
  */
 import * as z from 'zod';
+import { Email, PersonName, Phone } from '#functions/customers/contract.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { Currency, IsoTimestamp } from '#shared/schemas.ts';
 import { SIGNATURE_TOLERANCE_SECONDS } from './signature.ts';
@@ -33,19 +34,14 @@ export const WebhookEnvelope = z
   .meta({ id: 'MarketingWebhookEvent' });
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
 
-export const WebhookEmail = z.email().max(254);
-
 /** `contact.subscribed` and `contact.unsubscribed`. */
-export const ContactConsentData = z.strictObject({ email: WebhookEmail });
+export const ContactConsentData = z.strictObject({ email: Email });
 
 /** `contact.updated`: creates the customer when no customer has this email. */
 export const ContactUpdatedData = z.strictObject({
-  email: WebhookEmail,
-  name: z.string().trim().min(1).max(200).optional(),
-  phone: z
-    .string()
-    .regex(/^\+?[0-9][0-9 ()-]{2,31}$/, 'Digits, spaces, parentheses and dashes, optionally after a +')
-    .optional(),
+  email: Email,
+  name: PersonName.optional(),
+  phone: Phone.optional(),
 });
 
 /** `coupon.issued`: the coupon the marketing system created (applied once coupons exist). */
@@ -64,12 +60,7 @@ export const WebhookOutcome = z.enum(['applied', 'recorded', 'duplicate']);
 export type WebhookOutcome = z.infer<typeof WebhookOutcome>;
 
 /** Why an event was recorded and not applied. */
-export const RecordedReason = z.enum([
-  'unknown-type',
-  'coupons-not-available',
-  'customers-not-available',
-  'unknown-customer',
-]);
+export const RecordedReason = z.enum(['unknown-type', 'coupons-not-available', 'unknown-customer']);
 export type RecordedReason = z.infer<typeof RecordedReason>;
 
 export const WebhookReceipt = z

@@ -2,22 +2,31 @@
  * Receiving one signed marketing event, exactly once per event id.
  *
  * The event's effect (a consent change, a customer created or updated) and the claim of its id
- * (webhook-events.ts) are ONE transaction: either both commit or neither does. A replay, or any of
- * several copies racing the first, fails the claim's condition and changes nothing, and is answered
- * as a duplicate. The transaction helper retries DynamoDB's transaction conflicts between racing
- * copies with jitter; an effect whose own condition failed (the customer changed between the read
- * and the write) is planned again from a fresh read.
+ * (webhook-events.ts) are ONE transaction: the claim goes into the customers module's transaction
+ * as an extra tagged write, so either both commit or neither does. A replay, or any of several
+ * copies racing the first, fails the claim's condition, commits nothing, and is answered as a
+ * duplicate. DynamoDB's transaction conflicts between racing copies are retried with jitter by the
+ * transaction helper; a customer that changed between the read and the write is read again.
  *
- * What each type does, and the decisions behind it, are in docs/security.md and docs/api.md:
+ * What each type does (docs/api.md, docs/security.md):
  * - `contact.subscribed` / `contact.unsubscribed` `{ email }` → the email consent of the customer
- *   with that email (source `webhook`, `ConsentChanged`); an email no customer has is recorded,
- *   not applied: a consent needs a customer to hang on, and creating a nameless customer from a
- *   subscription is the marketing system's `contact.updated` to send;
- * - `contact.updated` `{ email, name?, phone? }` → creates or updates the customer with that email;
- * - `coupon.issued` → recorded (coupons do not exist yet);
- * - any other type → recorded.
+ *   with that email, source `webhook` (`ConsentChanged` when it flips). An email no customer has is
+ *   recorded (202, reason `unknown-customer`), not applied: a consent needs a customer to belong to,
+ *   and creating a nameless customer from a subscription is what `contact.updated` is for;
+ * - `contact.updated` `{ email, name?, phone? }` → updates the customer with that email, or creates
+ *   one (origin `webhook`; without a `name`, the email stands in for it until someone sets one);
+ * - `coupon.issued` → recorded (202): coupons do not exist yet;
+ * - any other type → recorded (202).
  */
+import { ulid } from 'ulid';
 import type * as z from 'zod';
+import {
+  type CustomerContext,
+  ExtraWritesFailed,
+  findCustomerByEmail,
+  tryCreateCustomer,
+  updateCustomer,
+} from '#functions/customers/customers.ts';
 import { ddb } from '#shared/ddb.ts';
 import { validationError } from '#shared/http/problem.ts';
 import { logger } from '#shared/observability.ts';
@@ -51,21 +60,28 @@ export interface Delivery {
   readonly requestId: string;
 }
 
-/** What an event does: writes to commit with its claim, and how to describe it. */
-export interface Effect {
-  readonly outcome: 'applied' | 'recorded';
-  readonly reason?: RecordedReason;
-  readonly customerId?: string;
-  readonly writes: readonly TaggedWrite<unknown>[];
+/** What became of an event that was not a replay. */
+type Result =
+  | { readonly outcome: 'applied'; readonly customerId: string }
+  | { readonly outcome: 'recorded'; readonly reason: RecordedReason };
+
+/** The claim's tag: its failure means "this id was received before". */
+const CLAIM = 'webhook-event' as const;
+type ClaimWrite = TaggedWrite<typeof CLAIM>;
+
+/** What a type's handler gets: who acts, and the claim to commit with its effect. */
+interface Context {
+  readonly customer: CustomerContext;
+  /** The claim describing `result`, as an extra write for the effect's transaction. */
+  readonly claim: (result: Result) => ClaimWrite[];
 }
 
-/** The context an effect is planned in. */
-export interface EffectContext {
-  readonly correlationId: string;
-  readonly occurredAt: string;
-}
-
-type Planner = (data: Record<string, unknown>, context: EffectContext) => Promise<Effect>;
+/**
+ * A type's handler. It commits an `applied` result itself, with `ctx.claim(result)` in the same
+ * transaction; a `recorded` result is committed (the claim alone) by `receiveWebhook`. A failed
+ * claim surfaces as `ExtraWritesFailed`.
+ */
+type Handler = (data: Record<string, unknown>, ctx: Context) => Promise<Result>;
 
 /** `data` validated against a known type's schema; problems point into `body.data`. */
 function dataOf<S extends z.ZodType>(schema: S, data: Record<string, unknown>): z.output<S> {
@@ -74,36 +90,76 @@ function dataOf<S extends z.ZodType>(schema: S, data: Record<string, unknown>): 
   return parsed.data;
 }
 
-const recorded = (reason: RecordedReason): Effect => ({ outcome: 'recorded', reason, writes: [] });
+const recorded = (reason: RecordedReason): Result => ({ outcome: 'recorded', reason });
+
+/** Attempts at creating a customer whose email another request took in the meantime. */
+const MAX_CREATE_ATTEMPTS = 3;
+
+const consentHandler =
+  (granted: boolean): Handler =>
+  async (data, ctx) => {
+    const { email } = dataOf(ContactConsentData, data);
+    const customer = await findCustomerByEmail(email);
+    if (!customer) return recorded('unknown-customer');
+    const result: Result = { outcome: 'applied', customerId: customer.id };
+    // Re-granting a granted consent changes nothing but still claims the id (with a version check).
+    await updateCustomer(customer.id, { marketingConsent: { email: granted } }, ctx.customer, {
+      extra: ctx.claim(result),
+    });
+    return result;
+  };
+
+const contactUpdated: Handler = async (data, ctx) => {
+  const { email, name, phone } = dataOf(ContactUpdatedData, data);
+  for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+    const existing = await findCustomerByEmail(email);
+    if (existing) {
+      const result: Result = { outcome: 'applied', customerId: existing.id };
+      await updateCustomer(existing.id, { name, phone }, ctx.customer, { extra: ctx.claim(result) });
+      return result;
+    }
+    const id = ulid();
+    const result: Result = { outcome: 'applied', customerId: id };
+    const created = await tryCreateCustomer(
+      { id, email, name: name ?? email, phone, origin: 'webhook' },
+      ctx.customer,
+      ctx.claim(result),
+    );
+    if (created.ok) return result;
+    // The email was taken since we looked (another event, or staff): update that customer instead.
+  }
+  throw contention(`The customer with email ${email}`);
+};
 
 /** Known types. Data is validated before anything is read or written. */
-const planners: Readonly<Record<string, Planner>> = {
-  'contact.subscribed': async (data) => {
-    dataOf(ContactConsentData, data);
-    return recorded('customers-not-available');
-  },
-  'contact.unsubscribed': async (data) => {
-    dataOf(ContactConsentData, data);
-    return recorded('customers-not-available');
-  },
-  'contact.updated': async (data) => {
-    dataOf(ContactUpdatedData, data);
-    return recorded('customers-not-available');
-  },
+const handlers: Readonly<Record<string, Handler>> = {
+  'contact.subscribed': consentHandler(true),
+  'contact.unsubscribed': consentHandler(false),
+  'contact.updated': contactUpdated,
   'coupon.issued': async (data) => {
     dataOf(CouponIssuedData, data);
     return recorded('coupons-not-available');
   },
 };
 
+const unknownType: Handler = async () => recorded('unknown-type');
+
 /** HTTP status of a receipt: applied and duplicates 200, recorded 202. */
 export const statusOf = (receipt: WebhookReceipt): 200 | 202 => (receipt.outcome === 'recorded' ? 202 : 200);
 
-/** Attempts at planning and committing an effect whose own conditions keep failing. */
-const MAX_PLANS = 3;
-
-/** The claim's tag: its failure means "this id was received before". */
-const CLAIM = { kind: 'webhook-event' } as const;
+function recordOf(delivery: Delivery, result: Result): WebhookEventRecord {
+  return {
+    id: delivery.event.id,
+    type: delivery.event.type,
+    ...result,
+    data: JSON.stringify(delivery.event.data),
+    bodyHash: bodyHash(delivery.rawBody),
+    signedAt: new Date(delivery.signedAt * 1000).toISOString(),
+    receivedAt: delivery.receivedAt,
+    requestId: delivery.requestId,
+    expiresAt: expiryOf(delivery.receivedAt),
+  };
+}
 
 async function duplicateOf(delivery: Delivery, found?: WebhookEventRecord): Promise<WebhookReceipt> {
   const first = found ?? (await getWebhookEvent(delivery.event.id));
@@ -123,62 +179,37 @@ async function duplicateOf(delivery: Delivery, found?: WebhookEventRecord): Prom
 
 /**
  * Applies or records one verified event, once per id. Throws VALIDATION_FAILED for a known type
- * with invalid data (nothing is claimed, so a corrected event with the same id is accepted), and
- * RATE_LIMITED when the effect keeps losing to concurrent changes.
+ * with invalid data (nothing is claimed, so a corrected event under the same id is accepted), and
+ * RATE_LIMITED when the effect keeps losing to concurrent changes (nothing is claimed either).
  */
 export async function receiveWebhook(delivery: Delivery): Promise<WebhookReceipt> {
   const { event } = delivery;
-  const planner: Planner = planners[event.type] ?? (async () => recorded('unknown-type'));
-  const context: EffectContext = { correlationId: delivery.requestId, occurredAt: delivery.receivedAt };
-
-  // A cheap read first: a replay does not plan (read) its effect again. Racing copies all get
-  // past it; the claim's condition decides between them.
+  // A cheap read first, so a replay does not redo its effect's reads. Racing copies all get past
+  // it; the claim's condition decides between them.
   const seen = await getWebhookEvent(event.id);
-  if (seen) {
-    // Invalid data under an id already received still answers as a replay: nothing changes.
-    return duplicateOf(delivery, seen);
-  }
+  if (seen) return duplicateOf(delivery, seen);
 
-  for (let plan = 0; plan < MAX_PLANS; plan++) {
-    const effect = await planner(event.data, context);
-    const record: WebhookEventRecord = {
-      id: event.id,
-      type: event.type,
-      outcome: effect.outcome,
-      ...(effect.reason ? { reason: effect.reason } : {}),
-      ...(effect.customerId ? { customerId: effect.customerId } : {}),
-      data: JSON.stringify(event.data),
-      bodyHash: bodyHash(delivery.rawBody),
-      signedAt: new Date(delivery.signedAt * 1000).toISOString(),
-      receivedAt: delivery.receivedAt,
-      requestId: delivery.requestId,
-      expiresAt: expiryOf(delivery.receivedAt),
-    };
-    const outcome = await transactWrite<unknown>(ddb, [
-      { write: claimWebhookEvent(record), tag: CLAIM },
-      ...effect.writes,
-    ]);
-    if (outcome.ok) {
-      logger.info('webhook received', {
-        webhookId: event.id,
-        type: event.type,
-        outcome: effect.outcome,
-        reason: effect.reason,
-        customerId: effect.customerId,
-      });
-      return {
-        id: event.id,
-        type: event.type,
-        outcome: effect.outcome,
-        ...(effect.reason ? { reason: effect.reason } : {}),
-        ...(effect.customerId ? { customerId: effect.customerId } : {}),
-      };
+  const handler = handlers[event.type] ?? unknownType;
+  const ctx: Context = {
+    customer: {
+      at: delivery.receivedAt,
+      correlationId: delivery.requestId,
+      by: 'webhook',
+      source: 'webhook',
+    },
+    claim: (result) => [{ tag: CLAIM, write: claimWebhookEvent(recordOf(delivery, result)) }],
+  };
+  let result: Result;
+  try {
+    result = await handler(event.data, ctx);
+    if (result.outcome === 'recorded') {
+      const outcome = await transactWrite(ddb, ctx.claim(result));
+      if (!outcome.ok) return duplicateOf(delivery);
     }
-    if (outcome.failed.includes(CLAIM)) return duplicateOf(delivery);
-    logger.info('webhook effect raced a concurrent change; planning again', {
-      webhookId: event.id,
-      failed: outcome.failed,
-    });
+  } catch (error) {
+    if (error instanceof ExtraWritesFailed) return duplicateOf(delivery);
+    throw error;
   }
-  throw contention('The customer this event changes');
+  logger.info('webhook received', { webhookId: event.id, type: event.type, ...result });
+  return { id: event.id, type: event.type, ...result };
 }
