@@ -132,5 +132,13 @@ export class StorelineStack extends Stack {
       description: 'Subscribe the on-call address or chat integration here',
     });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+    for (const fn of functions.values()) {
+      for (const [name, secret] of fn.secrets) {
+        new CfnOutput(this, `${pascalCase(name)}Arn`, {
+          value: secret.secretArn,
+          description: 'Secrets Manager secret to rotate (docs/operations.md)',
+        });
+      }
+    }
   }
 }

@@ -43,6 +43,10 @@ describe('Webhooks in the synthesized template', () => {
     expect(cfn.DeletionPolicy).toBe('Retain');
   });
 
+  it('names the secret in a stack output, for rotation', () => {
+    template.hasOutput('WebhookSigningSecretsArn', { Value: ref(secret) });
+  });
+
   it('gives the webhooks function the secret ARN in its environment', () => {
     const fn = resource(template, logicalId(webhooks.function));
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
