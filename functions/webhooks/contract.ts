@@ -4,7 +4,6 @@
  * the domain (receive.ts), after the signature, so an unknown type can still be recorded.
  */
 import * as z from 'zod';
-import { Email, PersonName, Phone } from '#functions/customers/contract.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { Currency, IsoTimestamp } from '#shared/schemas.ts';
 import { SIGNATURE_TOLERANCE_SECONDS } from './signature.ts';
@@ -34,14 +33,29 @@ export const WebhookEnvelope = z
   .meta({ id: 'MarketingWebhookEvent' });
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
 
+/*
+ * The contact fields, validated as the customers contract validates them (`Email`, `PersonName`,
+ * `Phone` in functions/customers/contract.ts; a unit test holds them equal). Not imported: that
+ * module brings the whole customers and orders HTTP contracts (~12 KB) into this function's bundle.
+ */
+export const ContactEmail = z.email({ message: 'Must be an email address' }).max(254);
+export const ContactName = z.string().trim().min(1).max(200);
+export const ContactPhone = z
+  .string()
+  .trim()
+  .regex(
+    /^\+?[0-9][0-9 ()./-]{3,30}$/,
+    'Digits with an optional leading + and spaces, dots, dashes or brackets',
+  );
+
 /** `contact.subscribed` and `contact.unsubscribed`. */
-export const ContactConsentData = z.strictObject({ email: Email });
+export const ContactConsentData = z.strictObject({ email: ContactEmail });
 
 /** `contact.updated`: creates the customer when no customer has this email. */
 export const ContactUpdatedData = z.strictObject({
-  email: Email,
-  name: PersonName.optional(),
-  phone: Phone.optional(),
+  email: ContactEmail,
+  name: ContactName.optional(),
+  phone: ContactPhone.optional(),
 });
 
 /** `coupon.issued`: the coupon the marketing system created (applied once coupons exist). */
