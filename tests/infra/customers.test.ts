@@ -1,0 +1,53 @@
+/**
+ * Infra tier, customers: the generic tests derive their expectations from the topology; these
+ * name the customers routes and the profiles consumer explicitly, so dropping one from the
+ * topology fails here too.
+ */
+import { describe, expect, it } from 'vitest';
+import { getAtt, logicalId, resourcesOfType, synthesize } from './helpers.ts';
+
+describe('StorelineStack: customers', () => {
+  const { stack, template } = synthesize();
+
+  it('routes every customers operation to the customers function, all behind the JWT authorizer', () => {
+    // Prepare
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties,
+    );
+    const customerRoutes = routes.filter((r) => String(r.RouteKey).includes(' /customers'));
+
+    // Assess
+    expect(customerRoutes.map((r) => r.RouteKey).sort()).toEqual(
+      [
+        'GET /customers',
+        'GET /customers/{id}',
+        'GET /customers/{id}/interactions',
+        'PATCH /customers/{id}',
+        'POST /customers',
+        'POST /customers/{id}/interactions',
+        'POST /customers/{id}/notes',
+      ].sort(),
+    );
+    for (const route of customerRoutes) expect(route.AuthorizationType).toBe('JWT');
+    expect(stack.functions.get('customers')).toBeDefined();
+  });
+
+  it('feeds OrderPlaced to the customerProfiles queue, with a DLQ', () => {
+    // Prepare
+    const consumer = stack.consumers.get('customerProfiles')!;
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter((rule) =>
+      JSON.stringify(rule.Properties.Targets).includes(`"${logicalId(consumer.queue)}"`),
+    );
+
+    // Assess
+    expect(rules.map((r) => r.Properties.EventPattern)).toEqual([
+      { source: ['storeline.orders'], 'detail-type': ['OrderPlaced'] },
+    ]);
+    expect(rules[0]!.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAtt(consumer.queue),
+        DeadLetterConfig: { Arn: getAtt(consumer.deadLetterQueue) },
+      }),
+    ]);
+  });
+});
