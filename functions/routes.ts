@@ -14,6 +14,7 @@ import { platformRoutes, platformTag } from './platform/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
+import { webhookRoutes, webhooksTag } from './webhooks/contract.ts';
 
 export const httpRoutes = {
   platform: platformRoutes,
@@ -24,6 +25,7 @@ export const httpRoutes = {
   customers: customerRoutes,
   returns: returnRoutes,
   pipeline: pipelineRoutes,
+  webhooks: webhookRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -46,5 +48,15 @@ export const apiMeta: ApiMeta = {
     // Relative: the document is served by the API it describes, locally and in AWS alike.
     { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
   ],
-  tags: [platformTag, catalogTag, ordersTag, reportsTag, timelineTag, customersTag, returnsTag, pipelineTag],
+  tags: [
+    platformTag,
+    catalogTag,
+    ordersTag,
+    reportsTag,
+    timelineTag,
+    customersTag,
+    returnsTag,
+    pipelineTag,
+    webhooksTag,
+  ],
 };

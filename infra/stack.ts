@@ -63,7 +63,15 @@ export class StorelineStack extends Stack {
     }
     this.functions = functions;
 
-    this.http = new StorelineHttpApi(this, 'Http', { routes: allRoutes(topology), functions: handlers });
+    this.http = new StorelineHttpApi(this, 'Http', {
+      routes: allRoutes(topology),
+      functions: handlers,
+      routeThrottles: new Map(
+        functionEntries(topology).flatMap(([name, spec]) =>
+          spec.routeThrottle ? [[name, spec.routeThrottle] as const] : [],
+        ),
+      ),
+    });
 
     const streamSubscriptions = new Map<string, TableStreamSubscription>();
     const consumers = new Map<string, EventConsumer>();
@@ -124,5 +132,13 @@ export class StorelineStack extends Stack {
       description: 'Subscribe the on-call address or chat integration here',
     });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+    for (const fn of functions.values()) {
+      for (const [name, secret] of fn.secrets) {
+        new CfnOutput(this, `${pascalCase(name)}Arn`, {
+          value: secret.secretArn,
+          description: 'Secrets Manager secret to rotate (docs/operations.md)',
+        });
+      }
+    }
   }
 }

@@ -6,6 +6,13 @@
 import { subscribeTo } from '#events/subscriptions.ts';
 import { httpRoutes } from '#functions/routes.ts';
 import { timelineEventTypes } from '#functions/timeline/mappings.ts';
+import {
+  GENERATED_SECRET_LABEL,
+  LOCAL_WEBHOOK_SECRET,
+  WEBHOOK_ROUTE_THROTTLE,
+  WEBHOOK_SECRET_VARIABLE,
+  WEBHOOK_SECRETS_ARN_VARIABLE,
+} from '#functions/webhooks/settings.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
 import type { FunctionSpec, Topology } from './topology/types.ts';
@@ -120,6 +127,52 @@ export const topology = {
       table: 'read',
       routes: httpRoutes.reports,
     },
+    customers: {
+      entry: 'functions/customers/handler.ts',
+      description: 'Customers (unique email, search, If-Match changes), consent and the interaction log',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.customers,
+    },
+    customerProfiles: {
+      entry: 'functions/customers/consumer.ts',
+      description: 'Creates the customer record of an order’s customer who has none (origin order)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
+    webhooks: {
+      entry: 'functions/webhooks/handler.ts',
+      description: 'Signed marketing webhooks: consent and contact changes, recorded once per event id',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.webhooks,
+      secrets: [
+        {
+          name: 'webhookSigningSecrets',
+          description:
+            'Active HMAC secrets of the marketing webhook: a JSON object of label → secret, every value ' +
+            'accepted (two during a rotation; docs/operations.md)',
+          arnVariable: WEBHOOK_SECRETS_ARN_VARIABLE,
+          generateKey: GENERATED_SECRET_LABEL,
+          localVariable: WEBHOOK_SECRET_VARIABLE,
+          localDefault: LOCAL_WEBHOOK_SECRET,
+        },
+      ],
+      // Open to the internet without a token: a budget of its own, far below the stage's, so a
+      // flood of forged requests cannot starve the API of the stage's throughput.
+      routeThrottle: WEBHOOK_ROUTE_THROTTLE,
+    },
     timeline: {
       entry: 'functions/timeline/consumer.ts',
       description: 'Customer timelines: one entry per event about a customer, from the mappings',
@@ -144,29 +197,6 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'read',
       routes: httpRoutes.timeline,
-    },
-    customers: {
-      entry: 'functions/customers/handler.ts',
-      description: 'Customers (unique email, search, If-Match changes), consent and the interaction log',
-      memoryMb: 512,
-      timeoutSeconds: 10,
-      table: 'readWrite',
-      routes: httpRoutes.customers,
-    },
-    customerProfiles: {
-      entry: 'functions/customers/consumer.ts',
-      description: 'Creates the customer record of an order’s customer who has none (origin order)',
-      memoryMb: 256,
-      timeoutSeconds: 10,
-      table: 'readWrite',
-      consumer: {
-        events: subscribeTo('OrderPlaced'),
-        batchSize: 10,
-        maxBatchingWindowSeconds: 0,
-        visibilityTimeoutSeconds: 60,
-        maxReceiveCount: 5,
-        dlqRetentionDays: 14,
-      },
     },
     returns: {
       entry: 'functions/returns/handler.ts',
@@ -227,9 +257,15 @@ export function allRoutes(t: Topology = topology): { functionName: string; route
 export function functionEnvironment(
   name: string,
   fn: FunctionSpec,
-  resources: { tableName: string; busName: string },
+  resources: { tableName: string; busName: string; secretArns?: Readonly<Record<string, string>> },
   t: Topology = topology,
 ): Record<string, string> {
+  // In AWS each secret's ARN (the stack passes them); locally the runtime passes values instead.
+  const secretArns: Record<string, string> = {};
+  for (const secret of fn.secrets ?? []) {
+    const arn = resources.secretArns?.[secret.name];
+    if (arn !== undefined) secretArns[secret.arnVariable] = arn;
+  }
   return {
     TABLE_NAME: resources.tableName,
     EVENT_BUS_NAME: resources.busName,
@@ -238,6 +274,7 @@ export function functionEnvironment(
     POWERTOOLS_SERVICE_NAME: `${t.service}-${name}`,
     POWERTOOLS_METRICS_NAMESPACE: 'Storeline',
     NODE_OPTIONS: '--enable-source-maps',
+    ...secretArns,
     ...fn.environment,
   };
 }

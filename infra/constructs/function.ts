@@ -11,9 +11,11 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BUNDLING } from '#infra/bundling.ts';
 import { type FunctionSpec, functionEnvironment, type Topology, topology } from '#infra/topology.ts';
+import { pascalCase } from './names.ts';
 
 /** The repository root: entries in the topology are relative to it, and esbuild runs from it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,11 +49,16 @@ export interface StorelineFunctionProps {
  * - **Memory, timeout, description** from the topology; **environment** from `functionEnvironment`.
  * - **Least privilege** from the topology: table `read` → `grantReadData`, `readWrite` →
  *   `grantReadWriteData`, `none` → nothing; `publishesToBus` → `grantPutEventsTo` on this bus only.
+ * - **Secrets** from the topology: each a Secrets Manager secret of this function's own (generated
+ *   first value, retained with the stack's deletion), readable by this function only, its ARN in
+ *   the environment.
  */
 export class StorelineFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
+  /** The function's secrets by their topology name. */
+  readonly secrets: ReadonlyMap<string, Secret>;
 
   constructor(scope: Construct, id: string, props: StorelineFunctionProps) {
     super(scope, id);
@@ -68,6 +75,29 @@ export class StorelineFunction extends Construct {
     });
     // CreateLogStream/PutLogEvents on this function's own log group, nothing else.
     this.logGroup.grantWrite(this.role);
+
+    const secrets = new Map<string, Secret>();
+    for (const secret of spec.secrets ?? []) {
+      const created = new Secret(this, pascalCase(secret.name), {
+        description: secret.description,
+        generateSecretString: {
+          secretStringTemplate: '{}',
+          generateStringKey: secret.generateKey,
+          passwordLength: 64,
+          excludePunctuation: true,
+        },
+        // Losing it would cut the sender off until a new secret is shared with it.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'A shared HMAC secret cannot be rotated by Secrets Manager alone: the sender must be given the new ' +
+          'value. Several values are active at once, and docs/operations.md describes the rotation without downtime.',
+      });
+      secrets.set(secret.name, created);
+    }
+    this.secrets = secrets;
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, spec.entry),
@@ -86,7 +116,11 @@ export class StorelineFunction extends Construct {
       environment: functionEnvironment(
         name,
         spec,
-        { tableName: table.tableName, busName: bus.eventBusName },
+        {
+          tableName: table.tableName,
+          busName: bus.eventBusName,
+          secretArns: Object.fromEntries([...secrets].map(([name, secret]) => [name, secret.secretArn])),
+        },
         props.topology ?? topology,
       ),
       // One definition of the bundle (infra/bundling.ts): the bench and the budget test build the same.
@@ -116,6 +150,7 @@ export class StorelineFunction extends Construct {
         break;
     }
     if (spec.publishesToBus) bus.grantPutEventsTo(this.function);
+    for (const secret of secrets.values()) secret.grantRead(this.function);
 
     this.acknowledgeWildcards(spec, table);
   }

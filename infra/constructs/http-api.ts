@@ -2,6 +2,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -23,7 +24,8 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Access, RouteSpec } from '#shared/http/contract.ts';
+import type { RouteThrottle } from '#infra/topology/types.ts';
+import { type Access, type RouteSpec, routeKey } from '#shared/http/contract.ts';
 import { pascalCase } from './names.ts';
 
 /** The Cognito group whose members are staff (`cognito:groups` in the token; see docs/api.md, authentication). */
@@ -68,6 +70,8 @@ const NO_AUTHORIZER_REASON: Record<Exclude<Access, 'authenticated' | 'staff'>, s
 export interface StorelineHttpApiProps {
   /** Every route with the name of the function serving it (`allRoutes(topology)`). */
   readonly routes: readonly { readonly functionName: string; readonly route: RouteSpec }[];
+  /** Route-level throttling by function name (the topology's `routeThrottle`), over the stage's. */
+  readonly routeThrottles?: ReadonlyMap<string, RouteThrottle>;
   /** The function for each name used in `routes`. */
   readonly functions: ReadonlyMap<string, IFunction>;
   /** Steady-state and burst request limits on the stage. Default: 500 rps, burst 1000. */
@@ -85,7 +89,8 @@ export interface StorelineHttpApiProps {
  *   optional TOTP MFA, Plus feature plan with full threat protection (blocks compromised credentials
  *   and risky sign-ins), retained and deletion-protected. A `staff` group.
  * - One public client (SRP, no secret, no hosted-UI OAuth flows) whose id is the token audience.
- * - The `$default` stage auto-deploys, is throttled, and writes JSON access logs to its own group.
+ * - The `$default` stage auto-deploys, is throttled, and writes JSON access logs to its own group;
+ *   routes of a function with a `routeThrottle` get stage route settings of their own.
  */
 export class StorelineHttpApi extends Construct {
   readonly api: HttpApi;
@@ -166,6 +171,7 @@ export class StorelineHttpApi extends Construct {
     });
     const none = new HttpNoneAuthorizer();
     const integrations = new Map<string, HttpLambdaIntegration>();
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
     for (const { functionName, route } of props.routes) {
       const handler = props.functions.get(functionName);
@@ -188,6 +194,18 @@ export class StorelineHttpApi extends Construct {
           reason: NO_AUTHORIZER_REASON[route.access],
         });
       }
+      const routeThrottle = props.routeThrottles?.get(functionName);
+      if (httpRoute && routeThrottle) {
+        routeSettings[routeKey(route)] = {
+          ThrottlingRateLimit: routeThrottle.rateLimit,
+          ThrottlingBurstLimit: routeThrottle.burstLimit,
+        };
+        // Route settings name a route key that must exist when the stage is updated.
+        this.stage.node.addDependency(httpRoute);
+      }
+    }
+    if (Object.keys(routeSettings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
     }
   }
 

@@ -107,6 +107,10 @@ export function localFunctionEnvironment(
     POWERTOOLS_METRICS_DISABLED: options.emitMetrics ? 'false' : 'true',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
     NODE_OPTIONS: '',
+    // No Secrets Manager locally: each secret's value itself, from this process's environment.
+    ...Object.fromEntries(
+      (fn.secrets ?? []).map((s) => [s.localVariable, process.env[s.localVariable] ?? s.localDefault]),
+    ),
   };
 }
 

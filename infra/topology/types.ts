@@ -68,6 +68,29 @@ export interface ScheduleSpec {
 
 export type TableAccess = 'none' | 'read' | 'readWrite';
 
+/**
+ * A Secrets Manager secret that only its function may read (e.g. webhook signing secrets). In AWS
+ * the stack creates it with a generated first value `{"<generateKey>": "<64 characters>"}` and
+ * passes its ARN in `arnVariable`; locally there is no Secrets Manager, and the runtime passes the
+ * value itself in `localVariable` (its own environment's value, else `localDefault`).
+ */
+export interface SecretSpec {
+  /** Construct id (PascalCased) and what the docs call it. */
+  readonly name: string;
+  readonly description: string;
+  readonly arnVariable: string;
+  /** JSON key of the generated first value. */
+  readonly generateKey: string;
+  readonly localVariable: string;
+  readonly localDefault: string;
+}
+
+/** Requests per second (steady) and burst for a route, instead of the stage's defaults. */
+export interface RouteThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface FunctionSpec {
   /** Repo-relative TypeScript entry exporting `handler`. */
   readonly entry: string;
@@ -83,6 +106,14 @@ export interface FunctionSpec {
   readonly stream?: StreamSubscription;
   readonly consumer?: ConsumerSpec;
   readonly schedules?: readonly ScheduleSpec[];
+  /** Secrets only this function may read; in AWS their ARNs, locally their values, in its environment. */
+  readonly secrets?: readonly SecretSpec[];
+  /**
+   * Throttling of each of this function's routes (API Gateway stage route settings), instead of
+   * the stage default: a route open to the internet without a token gets a budget of its own.
+   * Not enforced by the local gateway.
+   */
+  readonly routeThrottle?: RouteThrottle;
 }
 
 export interface Topology {

@@ -40,7 +40,7 @@ function parseWith(schema: z.ZodType | undefined, value: unknown, where: string)
   return result.data;
 }
 
-function readBody(event: HttpEvent): { raw: string; json: unknown } {
+function readRawBody(event: HttpEvent): string {
   const raw = event.body
     ? event.isBase64Encoded
       ? Buffer.from(event.body, 'base64').toString('utf8')
@@ -49,6 +49,10 @@ function readBody(event: HttpEvent): { raw: string; json: unknown } {
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
     throw new AppError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   }
+  return raw;
+}
+
+function parseBody(raw: string): { raw: string; json: unknown } {
   if (raw.trim() === '') return { raw, json: undefined };
   try {
     return { raw, json: JSON.parse(raw) as unknown };
@@ -101,6 +105,24 @@ function normaliseHeaders(
   return out;
 }
 
+/** What a `signed` route's verifier sees: nothing about the request has been parsed yet. */
+export interface SignedRequest {
+  readonly route: RouteSpec;
+  /** Lower-cased request headers. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as received. */
+  readonly rawBody: string;
+}
+
+export interface HttpApiOptions {
+  /**
+   * Authenticates the `signed` routes: called before the body is parsed or validated, so a caller
+   * without a valid signature learns nothing about the body's schema (every refusal is the same
+   * 401). Throws an `AppError('UNAUTHORIZED', …)` to refuse. Required when any route is `signed`.
+   */
+  readonly verifySignature?: (request: SignedRequest) => Promise<void>;
+}
+
 /**
  * Builds the Lambda handler for a set of routes. The operations object must cover every route,
  * which the type enforces.
@@ -108,7 +130,12 @@ function normaliseHeaders(
 export function httpApi<Routes extends Record<string, RouteSpec>>(
   routes: Routes,
   operations: Operations<Routes>,
+  options: HttpApiOptions = {},
 ) {
+  const signed = Object.values(routes).filter((route) => route.access === 'signed');
+  if (signed.length > 0 && !options.verifySignature) {
+    throw new Error(`${signed.map(routeKey).join(', ')}: a signed route needs options.verifySignature`);
+  }
   const byKey = new Map<string, Bound>();
   for (const [name, route] of Object.entries(routes)) {
     byKey.set(routeKey(route), {
@@ -128,7 +155,9 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
     try {
       const principal = authenticate(route, event);
       const headers = normaliseHeaders(event.headers);
-      const body = readBody(event);
+      const rawBody = readRawBody(event);
+      if (route.access === 'signed') await options.verifySignature?.({ route, headers, rawBody });
+      const body = parseBody(rawBody);
       const request: RouteRequest<RouteSpec> = {
         params: parseWith(route.params, event.pathParameters ?? {}, 'params') as never,
         query: parseWith(route.query, event.queryStringParameters ?? {}, 'query') as never,

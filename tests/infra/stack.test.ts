@@ -159,7 +159,13 @@ describe('StorelineStack', () => {
           functionEnvironment(
             name,
             spec,
-            { tableName: stack.table.tableName, busName: stack.bus.eventBusName },
+            {
+              tableName: stack.table.tableName,
+              busName: stack.bus.eventBusName,
+              secretArns: Object.fromEntries(
+                [...stack.functions.get(name)!.secrets].map(([secret, s]) => [secret, s.secretArn]),
+              ),
+            },
             t,
           ),
         );
