@@ -50,12 +50,9 @@ export const Invoice = z
     customerId: z.string(),
     channel: OrderChannel,
     invoiceId: InvoiceId.optional().meta({ description: 'On a credit note: the invoice it credits' }),
-    reason: z
-      .enum(['cancellation', 'return'])
-      .optional()
-      .meta({
-        description: 'On a credit note: the whole invoice on cancellation, returned units on a return',
-      }),
+    reason: z.enum(['cancellation', 'return']).optional().meta({
+      description: 'On a credit note: the whole invoice on cancellation, returned units on a return',
+    }),
     returnId: z.string().optional(),
     lines: z.array(InvoiceLine),
     subtotal: Amount.meta({ description: 'Σ lineTotal' }),
