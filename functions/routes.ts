@@ -8,6 +8,7 @@
 import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
+import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { pipelineRoutes, pipelineTag } from './pipeline/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
@@ -26,6 +27,7 @@ export const httpRoutes = {
   returns: returnRoutes,
   pipeline: pipelineRoutes,
   webhooks: webhookRoutes,
+  invoices: invoiceRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -58,5 +60,6 @@ export const apiMeta: ApiMeta = {
     returnsTag,
     pipelineTag,
     webhooksTag,
+    invoicesTag,
   ],
 };

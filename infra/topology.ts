@@ -103,12 +103,12 @@ export const topology = {
     },
     salesReports: {
       entry: 'functions/reports/consumer.ts',
-      description: 'Per-day, per-channel sales counters from placed and cancelled orders',
+      description: 'Per-day, per-channel sales counters from placed and cancelled orders and credit notes',
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
       consumer: {
-        events: subscribeTo('OrderPlaced', 'OrderCancelled'),
+        events: subscribeTo('OrderPlaced', 'OrderCancelled', 'CreditNoteIssued'),
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         visibilityTimeoutSeconds: 60,
@@ -232,6 +232,35 @@ export const topology = {
         // from conflicting into the DLQ when many of their opportunities move at once.
         maxConcurrency: 2,
       },
+    },
+    invoicing: {
+      entry: 'functions/invoicing/consumer.ts',
+      description: 'Invoices placed orders and credits cancellations and returns, numbered gaplessly',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced', 'OrderCancelled', 'ReturnReceived'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        // More receives than the other consumers: a delivery that loses the counter race more
+        // times than the framework re-runs it is retried, never dead-lettered for contention.
+        maxReceiveCount: 10,
+        dlqRetentionDays: 14,
+        // Every document advances its year's INV or CRN counter, one deliberately hot item:
+        // two batches at a time (Lambda's minimum) keep its conditional writes from colliding
+        // into retries; the queue absorbs a burst.
+        maxConcurrency: 2,
+      },
+    },
+    invoices: {
+      entry: 'functions/invoicing/handler.ts',
+      description: 'Invoices and credit notes for their customer or staff',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'read',
+      routes: httpRoutes.invoices,
     },
   },
 } as const satisfies Topology;

@@ -11,7 +11,9 @@
  *
  * Writers other than this context (fulfilment moving an order to FULFILLING, invoicing adding an
  * invoice id) must set `updatedAt` and condition on `status`: lifecycle transitions use
- * `status` + `updatedAt` as their optimistic guard.
+ * `status` + `updatedAt` as their optimistic guard. Exception: invoicing records `invoiceId` and
+ * `creditNoteId` through `orderDocumentsUpdate` (below), which sets only those attributes (no
+ * transition writes them, so none can clobber them) and leaves the guard alone.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -242,6 +244,39 @@ export function orderTransitionUpdate(order: Order, change: OrderTransitionChang
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: '#status = :from AND updatedAt = :read',
       ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * Records invoicing documents on the order (the invoicing consumer): its invoice, and the credit
+ * note of its cancellation. Sets only these attributes, whatever the status (a cancelled order is
+ * invoiced and credited too), and not `updatedAt`: no transition writes them, so a transition that
+ * read the order earlier cannot clobber them, and a cancel or ship never loses its optimistic
+ * guard to the invoicing consumer. An id once set is never replaced by another.
+ */
+export function orderDocumentsUpdate(
+  orderId: string,
+  ids: { readonly invoiceId?: string; readonly creditNoteId?: string },
+): TransactWrite {
+  const sets: string[] = [];
+  const conditions = ['attribute_exists(pk)'];
+  const values: Record<string, unknown> = {};
+  for (const name of ['invoiceId', 'creditNoteId'] as const) {
+    const id = ids[name];
+    if (id === undefined) continue;
+    sets.push(`${name} = :${name}`);
+    conditions.push(`(attribute_not_exists(${name}) OR ${name} = :${name})`);
+    values[`:${name}`] = id;
+  }
+  if (sets.length === 0) throw new Error('orderDocumentsUpdate needs invoiceId or creditNoteId');
+  return {
+    Update: {
+      TableName: tableName,
+      Key: orderKey(orderId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeValues: values,
     },
   };

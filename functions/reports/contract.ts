@@ -38,6 +38,14 @@ export const SalesCounters = z
     cancellations: z.int().meta({ description: 'Orders cancelled' }),
     cancelledUnits: z.int(),
     cancelledRevenue: MoneyByCurrency.meta({ description: 'Totals of the orders cancelled' }),
+    creditNotes: z.int().meta({ description: 'Credit notes issued, for cancellations and returns alike' }),
+    creditedRevenue: MoneyByCurrency.meta({
+      description: 'Net amounts (before tax, positive) of every credit note issued; includes cancellations',
+    }),
+    returnCreditNotes: z.int().meta({ description: 'Credit notes issued for received returns' }),
+    returnedRevenue: MoneyByCurrency.meta({
+      description: 'Net amounts (before tax, positive) credited for received returns',
+    }),
   })
   .meta({ id: 'SalesCounters' });
 export type SalesCounters = z.infer<typeof SalesCounters>;
@@ -72,7 +80,11 @@ export const reportsRoutes = {
     description:
       `Staff only. \`from\` and \`to\` are UTC days, both included, at most ${MAX_REPORT_DAYS} days apart. ` +
       'Every day of the range is listed, days without sales included. Figures follow the order events, ' +
-      'so an order placed a moment ago may take a second or two to be counted.',
+      'so an order placed a moment ago may take a second or two to be counted. ' +
+      'Credit notes count on their UTC issue day: `creditNotes` / `creditedRevenue` cover all of them, ' +
+      '`returnCreditNotes` / `returnedRevenue` those for returns. A cancelled order is already in ' +
+      '`cancelledRevenue` (its credit note is the same money), so net sales are ' +
+      '`revenue − cancelledRevenue − returnedRevenue`; never subtract `creditedRevenue` as well.',
     tag: 'reports',
     access: 'staff',
     query: SalesQuery,

@@ -25,8 +25,15 @@ export type SalesRow = Channel;
 export const salesKey = (date: string, row: SalesRow) =>
   ({ pk: `SALES#${date}`, sk: `CHANNEL#${row}` }) as const;
 
-const COUNTS = ['orders', 'units', 'cancellations', 'cancelledUnits'] as const;
-const MONEY = ['revenue', 'discounts', 'cancelledRevenue'] as const;
+const COUNTS = [
+  'orders',
+  'units',
+  'cancellations',
+  'cancelledUnits',
+  'creditNotes',
+  'returnCreditNotes',
+] as const;
+const MONEY = ['revenue', 'discounts', 'cancelledRevenue', 'creditedRevenue', 'returnedRevenue'] as const;
 type CountName = (typeof COUNTS)[number];
 type MoneyName = (typeof MONEY)[number];
 
@@ -61,6 +68,25 @@ export function cancelledDelta({ data }: EventOf<'OrderCancelled'>): SalesDelta 
     currency: data.currency,
     counts: { cancellations: 1, cancelledUnits: units(data.lines) },
     money: { cancelledRevenue: data.total },
+  };
+}
+
+/**
+ * A credit note, on its issue day: counted in `creditNotes` / `creditedRevenue` whatever its
+ * reason, and also in `returnCreditNotes` / `returnedRevenue` when it credits a return. Amounts are
+ * positive and net of tax (`−(subtotal − discount)`), like `revenue`. A cancellation's credit note
+ * is the same order as the `cancellations` / `cancelledRevenue` counted from `OrderCancelled`, so
+ * net sales are `revenue − cancelledRevenue − returnedRevenue`, never minus `creditedRevenue` too.
+ */
+export function creditNoteDelta({ data }: EventOf<'CreditNoteIssued'>): SalesDelta {
+  const credited = -(data.subtotal - data.discount);
+  const isReturn = data.reason === 'return';
+  return {
+    date: utcDay(data.issuedAt),
+    channel: data.channel,
+    currency: data.currency,
+    counts: { creditNotes: 1, ...(isReturn ? { returnCreditNotes: 1 } : {}) },
+    money: { creditedRevenue: credited, ...(isReturn ? { returnedRevenue: credited } : {}) },
   };
 }
 
@@ -112,8 +138,10 @@ const SalesItem = z.looseObject({
   units: z.int().default(0),
   cancellations: z.int().default(0),
   cancelledUnits: z.int().default(0),
+  creditNotes: z.int().default(0),
+  returnCreditNotes: z.int().default(0),
 });
-const MONEY_ATTRIBUTE = /^(revenue|discounts|cancelledRevenue)#([A-Z]{3})$/;
+const MONEY_ATTRIBUTE = new RegExp(`^(${MONEY.join('|')})#([A-Z]{3})$`);
 const MoneyValue = z.int();
 
 const emptyCounters = (): SalesCounters => ({
@@ -124,6 +152,10 @@ const emptyCounters = (): SalesCounters => ({
   cancellations: 0,
   cancelledUnits: 0,
   cancelledRevenue: {},
+  creditNotes: 0,
+  creditedRevenue: {},
+  returnCreditNotes: 0,
+  returnedRevenue: {},
 });
 
 function addInto(target: SalesCounters, source: SalesCounters): void {
