@@ -12,6 +12,7 @@ import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { CreditNoteIssuedV1, InvoiceIssuedV1 } from './invoicing.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';
+import { StockLowV1, StockReplenishedV1 } from './replenishment.ts';
 import { ReturnReceivedV1, ReturnRequestedV1 } from './returns.ts';
 
 export const eventCatalogue = {
@@ -74,6 +75,16 @@ export const eventCatalogue = {
   InteractionLogged: defineEvent(InteractionLoggedV1, {
     source: 'storeline.customers',
     description: 'A call, email, meeting or note was logged against a customer, lead or opportunity.',
+  }),
+  StockLow: defineEvent(StockLowV1, {
+    source: 'storeline.replenishment',
+    description:
+      'A SKU’s available stock fell to or below its reorder point (once per crossing); a replenishment ' +
+      'suggestion was created.',
+  }),
+  StockReplenished: defineEvent(StockReplenishedV1, {
+    source: 'storeline.replenishment',
+    description: 'Goods were received against a purchase order: one stock movement (receipt) per line.',
   }),
 } as const satisfies catalogue.Catalogue;
 

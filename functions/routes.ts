@@ -9,6 +9,7 @@ import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
+import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 
 export const httpRoutes = {
@@ -16,6 +17,7 @@ export const httpRoutes = {
   catalog: catalogRoutes,
   orders: orderRoutes,
   reports: reportsRoutes,
+  replenishment: replenishmentRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -38,5 +40,5 @@ export const apiMeta: ApiMeta = {
     // Relative: the document is served by the API it describes, locally and in AWS alike.
     { url: '/', description: 'The host serving this document (locally http://localhost:3000)' },
   ],
-  tags: [platformTag, catalogTag, ordersTag, reportsTag],
+  tags: [platformTag, catalogTag, ordersTag, reportsTag, replenishmentTag],
 };

@@ -146,6 +146,20 @@ export const errorCatalogue = {
     when: 'A fault on our side; the detail quotes the request id to report',
     members: {},
   },
+  OVER_RECEIPT: {
+    status: 409,
+    title: 'More than ordered',
+    when: 'A receipt would take a purchase order line beyond the quantity ordered; nothing was received',
+    members: {
+      lines: z
+        .array(
+          z.object({ sku: z.string(), ordered: z.int(), received: z.int(), requested: z.int() }).meta({
+            id: 'OverReceiptLine',
+          }),
+        )
+        .meta({ description: 'Each line refused: ordered, already received, and requested now' }),
+    },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }
