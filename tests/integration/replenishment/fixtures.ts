@@ -4,9 +4,9 @@
  * SQS would (concurrently, failed records redelivered).
  */
 import { expect } from 'vitest';
+import type { ApplyOutcome } from '#events/consumer.ts';
 import { upsertProduct } from '#functions/catalog/products.ts';
 import { replenishment } from '#functions/replenishment/consumer.ts';
-import type { ApplyOutcome } from '#events/consumer.ts';
 import { sqsRecordFor } from '../../support/backbone.ts';
 import { type OutboxRecord, outbox, stockedProduct } from '../orders/fixtures.ts';
 

@@ -24,7 +24,12 @@ const order = (sku: string, quantity: number, who = `c-${crypto.randomUUID()}`) 
   });
 
 const receive = (sku: string, quantity: number) =>
-  recordStockMovement({ sku, input: { quantity, reason: 'receipt' }, by: 'staff-1', correlationId: 'req-receipt' });
+  recordStockMovement({
+    sku,
+    input: { quantity, reason: 'receipt' },
+    by: 'staff-1',
+    correlationId: 'req-receipt',
+  });
 
 /** Open suggestions for one SKU (the file's table holds few). */
 async function openSuggestionsFor(sku: string) {
@@ -43,7 +48,9 @@ describe('Consumer: replenishment (DynamoDB Local)', () => {
     const events = await outboxFor('OrderPlaced', sku);
     started = Date.now();
     const outcomes = await deliver(events);
-    console.info(`${BURST} orders placed in ${placingMs} ms, their events applied in ${Date.now() - started} ms`);
+    console.info(
+      `${BURST} orders placed in ${placingMs} ms, their events applied in ${Date.now() - started} ms`,
+    );
 
     // Assess
     expect(placed.codes).toEqual({ ok: BURST });
@@ -60,9 +67,17 @@ describe('Consumer: replenishment (DynamoDB Local)', () => {
     expect(events.map((e) => e.event.correlationId)).toContain(event.correlationId);
     const suggestions = await openSuggestionsFor(sku);
     expect(suggestions).toEqual([
-      expect.objectContaining({ id: event.data.replenishmentId, sku, suggestedQuantity: 500, status: 'open' }),
+      expect.objectContaining({
+        id: event.data.replenishmentId,
+        sku,
+        suggestedQuantity: 500,
+        status: 'open',
+      }),
     ]);
-    expect(await getReorderState(sku)).toMatchObject({ status: 'LOW', replenishmentId: event.data.replenishmentId });
+    expect(await getReorderState(sku)).toMatchObject({
+      status: 'LOW',
+      replenishmentId: event.data.replenishmentId,
+    });
     expectStockConserved(await readStockLedger(sku));
   }, 180_000);
 
@@ -140,7 +155,13 @@ describe('Consumer: replenishment (DynamoDB Local)', () => {
     // Act 2: the reorder point is removed (null), and the next stock event re-evaluates
     await upsertProduct(
       sku,
-      { name: 'No longer replenished', price: 1000, currency: 'EUR', reorderPoint: null, reorderQuantity: null },
+      {
+        name: 'No longer replenished',
+        price: 1000,
+        currency: 'EUR',
+        reorderPoint: null,
+        reorderQuantity: null,
+      },
       new Date().toISOString(),
     );
     await receive(sku, 1);
