@@ -42,7 +42,7 @@ const Supplier = z
   .trim()
   .min(1)
   .max(200)
-  .meta({ description: 'Who the goods are ordered from', example: 'Acme Textiles' });
+  .meta({ description: 'Who supplies the goods, by name', example: 'Acme Textiles' });
 
 const uniqueSkus = (lines: readonly { sku: string }[]) =>
   new Set(lines.map((l) => l.sku)).size === lines.length;
