@@ -16,6 +16,7 @@ import {
   transitionPurchaseOrder,
 } from '#functions/replenishment/purchase-orders.ts';
 import {
+  dismissReplenishment,
   getReorderState,
   getReplenishment,
   listReplenishments,
@@ -137,9 +138,10 @@ describe('Module: replenishment/purchase-orders (DynamoDB Local)', () => {
       .map((r) => StockChangedV1.parse(r.event).data)
       .filter((d) => d.purchaseOrderId === draft.id);
     expect(changed.map((d) => d.quantity).sort()).toEqual([40, 60]);
-    const replenished = (await outboxFor('StockReplenished', sku)).map((r) =>
-      StockReplenishedV1.parse(r.event),
-    );
+    // Outbox event ids are ULIDs: sorted, they are in emission order (a Scan returns them in any order).
+    const replenished = (await outboxFor('StockReplenished', sku))
+      .map((r) => StockReplenishedV1.parse(r.event))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
     expect(
       replenished.map((e) => [e.data.status, e.data.lines[0]?.quantity, e.data.lines[0]?.unitCost]),
     ).toEqual([
@@ -339,5 +341,34 @@ describe('Module: replenishment/purchase-orders (DynamoDB Local)', () => {
       receipts: [expect.anything()],
     });
     expect((await readStockLedger(sku)).movements).toEqual([3]);
+  });
+
+  it('dismisses an open suggestion once; it then lists as dismissed and cannot be ordered', async () => {
+    // Prepare
+    const { sku, suggestion } = await lowProduct();
+
+    // Act
+    const dismissed = await dismissReplenishment(suggestion.id, BY, new Date().toISOString());
+    const again = await dismissReplenishment(suggestion.id, BY, new Date().toISOString()).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(dismissed).toMatchObject({ id: suggestion.id, status: 'dismissed', updatedBy: BY });
+    expect(again).toMatchObject({ code: 'INVALID_STATE', extra: { currentStatus: 'dismissed' } });
+    expect((await listReplenishments('dismissed', { limit: 100 })).items.map((r) => r.id)).toContain(
+      suggestion.id,
+    );
+    expect((await listReplenishments('open', { limit: 100 })).items.map((r) => r.id)).not.toContain(
+      suggestion.id,
+    );
+    await expect(create([{ sku, quantity: 1 }], { replenishmentIds: [suggestion.id] })).rejects.toMatchObject(
+      {
+        code: 'INVALID_STATE',
+      },
+    );
+    await expect(
+      dismissReplenishment('01JQ0000000000000000000000', BY, new Date().toISOString()),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
