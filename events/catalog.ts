@@ -19,6 +19,7 @@ import {
   OpportunityStageChangedV1,
   OpportunityUpdatedV1,
 } from './pipeline.ts';
+import { StockLowV1, StockReplenishedV1 } from './replenishment.ts';
 import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from './returns.ts';
 
 export const eventCatalogue = {
@@ -114,6 +115,16 @@ export const eventCatalogue = {
     source: 'storeline.pipeline',
     description:
       'An opportunity’s amount, expected close date or owner changed in its stage; carries its terms before and after.',
+  }),
+  StockLow: defineEvent(StockLowV1, {
+    source: 'storeline.replenishment',
+    description:
+      'A SKU’s available stock fell to or below its reorder point (once per crossing); a replenishment ' +
+      'suggestion was created.',
+  }),
+  StockReplenished: defineEvent(StockReplenishedV1, {
+    source: 'storeline.replenishment',
+    description: 'Goods were received against a purchase order: one stock movement (receipt) per line.',
   }),
 } as const satisfies catalogue.Catalogue;
 

@@ -24,5 +24,7 @@ export const StockChangedV1 = envelopeOf(
     occurredAt: IsoTimestamp,
     /** The staff member's `sub`. */
     by: z.string(),
+    /** A receipt against a purchase order: its id (optional, added compatibly to v1). */
+    purchaseOrderId: z.string().optional(),
   }),
 );

@@ -12,6 +12,7 @@ import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { pipelineRoutes, pipelineTag } from './pipeline/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
+import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
@@ -28,6 +29,7 @@ export const httpRoutes = {
   pipeline: pipelineRoutes,
   webhooks: webhookRoutes,
   invoices: invoiceRoutes,
+  replenishment: replenishmentRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -61,5 +63,6 @@ export const apiMeta: ApiMeta = {
     pipelineTag,
     webhooksTag,
     invoicesTag,
+    replenishmentTag,
   ],
 };

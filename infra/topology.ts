@@ -262,6 +262,29 @@ export const topology = {
       table: 'read',
       routes: httpRoutes.invoices,
     },
+    replenishment: {
+      entry: 'functions/replenishment/consumer.ts',
+      description: 'Low-stock monitor: StockLow and a suggestion once per reorder-point crossing',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced', 'OrderCancelled', 'StockChanged', 'ReturnReceived'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
+    purchasing: {
+      entry: 'functions/replenishment/handler.ts',
+      description: 'Replenishment suggestions and purchase orders: create, send, cancel, receive into stock',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.replenishment,
+    },
   },
 } as const satisfies Topology;
 

@@ -158,6 +158,20 @@ export const errorCatalogue = {
     when: 'A return asks for more units of a SKU than the order delivered minus what is already being returned',
     members: { skus: Skus.meta({ description: 'The SKUs asked for beyond what can still be returned' }) },
   },
+  OVER_RECEIPT: {
+    status: 409,
+    title: 'More than ordered',
+    when: 'A receipt would take a purchase order line beyond the quantity ordered; nothing was received',
+    members: {
+      lines: z
+        .array(
+          z.object({ sku: z.string(), ordered: z.int(), received: z.int(), requested: z.int() }).meta({
+            id: 'OverReceiptLine',
+          }),
+        )
+        .meta({ description: 'Each line refused: ordered, already received, and requested now' }),
+    },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }

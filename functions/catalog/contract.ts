@@ -6,12 +6,31 @@ import * as z from 'zod';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { Currency, IsoTimestamp, Money, PageQuery, Sku, Ulid } from '#shared/schemas.ts';
 
+/** Largest reorder point or reorder quantity. */
+export const MAX_REORDER_QUANTITY = 1_000_000;
+
 export const ProductInput = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     price: Money,
     currency: Currency,
     active: z.boolean().optional(),
+    reorderPoint: z.int().min(0).max(MAX_REORDER_QUANTITY).nullable().optional().meta({
+      description:
+        'Replenishment: `StockLow` and a suggestion when `available` falls to or below it. Absent: unchanged; null: cleared',
+    }),
+    reorderQuantity: z.int().min(1).max(MAX_REORDER_QUANTITY).nullable().optional().meta({
+      description:
+        'Replenishment: the quantity suggested when stock runs low. Set and cleared with `reorderPoint`',
+    }),
+  })
+  .refine((p) => (p.reorderPoint === undefined) === (p.reorderQuantity === undefined), {
+    message: 'reorderPoint and reorderQuantity are set (or cleared with null) together',
+    path: ['reorderQuantity'],
+  })
+  .refine((p) => (p.reorderPoint === null) === (p.reorderQuantity === null), {
+    message: 'reorderPoint and reorderQuantity are set (or cleared with null) together',
+    path: ['reorderQuantity'],
   })
   .meta({ id: 'ProductInput' });
 
@@ -39,6 +58,8 @@ export const Product = z
     createdAt: IsoTimestamp,
     updatedAt: IsoTimestamp,
     stock: StockLevels,
+    reorderPoint: z.int().min(0).optional(),
+    reorderQuantity: z.int().min(1).optional(),
   })
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof Product>;
@@ -80,6 +101,8 @@ export const StockMovement = z
     /** The staff member's `sub`. */
     by: z.string(),
     at: IsoTimestamp,
+    /** A receipt against a purchase order (functions/replenishment): the order it received. */
+    purchaseOrderId: Ulid.optional(),
   })
   .meta({ id: 'StockMovement' });
 export type StockMovement = z.infer<typeof StockMovement>;
@@ -109,7 +132,8 @@ export const catalogRoutes = {
     summary: 'Create or update a product',
     description:
       'Staff only. Creates the product (201, stock all 0) or replaces its name, price, currency and `active` ' +
-      '(200). Stock is never set here: record a stock movement. Orders already placed keep their prices.',
+      '(200). Stock is never set here: record a stock movement. Orders already placed keep their prices. ' +
+      '`reorderPoint` and `reorderQuantity` go together: left out they keep their values, `null` clears them.',
     example: { name: 'Red T-shirt (M)', price: 1999, currency: 'EUR' },
     tag: 'catalog',
     access: 'staff',

@@ -59,6 +59,7 @@ const MovementItem = z.object({
   note: z.string().optional(),
   by: z.string(),
   at: z.string(),
+  purchaseOrderId: z.string().optional(),
 });
 
 const IdempotencyItem = z.object({
@@ -71,8 +72,17 @@ export function movementToItem(movement: StockMovement) {
 }
 
 export function movementFromItem(item: unknown): StockMovement {
-  const { id, sku, quantity, reason, note, by, at } = MovementItem.parse(item);
-  return { id, sku, quantity, reason, ...(note === undefined ? {} : { note }), by, at };
+  const { id, sku, quantity, reason, note, by, at, purchaseOrderId } = MovementItem.parse(item);
+  return {
+    id,
+    sku,
+    quantity,
+    reason,
+    ...(note === undefined ? {} : { note }),
+    by,
+    at,
+    ...(purchaseOrderId === undefined ? {} : { purchaseOrderId }),
+  };
 }
 
 export interface MovementRequest {

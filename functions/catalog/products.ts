@@ -37,6 +37,9 @@ export const ProductItem = z.object({
   version: z.int(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Replenishment settings (functions/replenishment): set together or not at all. */
+  reorderPoint: z.int().optional(),
+  reorderQuantity: z.int().optional(),
 });
 export type ProductRecord = z.infer<typeof ProductItem>;
 
@@ -58,6 +61,25 @@ export interface ProductChange {
   price: number;
   currency: string;
   active?: boolean | undefined;
+  /** Undefined: unchanged; null: removed. Set together with `reorderQuantity`. */
+  reorderPoint?: number | null | undefined;
+  reorderQuantity?: number | null | undefined;
+}
+
+/** The SET and REMOVE parts for the reorder settings of a product change. */
+function reorderExpression(change: ProductChange): { sets: string[]; removes: string[]; values: object } {
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const values: Record<string, number> = {};
+  for (const name of ['reorderPoint', 'reorderQuantity'] as const) {
+    const value = change[name];
+    if (value === null) removes.push(name);
+    else if (value !== undefined) {
+      sets.push(`${name} = :${name}`);
+      values[`:${name}`] = value;
+    }
+  }
+  return { sets, removes, values };
 }
 
 /** Creates or updates a product; `created` tells which. Stock is never touched here. */
@@ -67,16 +89,19 @@ export async function upsertProduct(
   now: string,
 ): Promise<{ product: ProductRecord; created: boolean }> {
   const activeExpression = change.active === undefined ? 'if_not_exists(active, :true)' : ':active';
+  const reorder = reorderExpression(change);
   const result = await ddb.send(
     new UpdateCommand({
       TableName: tableName,
       Key: productKey(sku),
-      UpdateExpression: [
-        'SET entity = :entity, sku = :sku, #name = :name, price = :price, currency = :currency',
-        `active = ${activeExpression}`,
-        'createdAt = if_not_exists(createdAt, :now), updatedAt = :now',
-        'version = if_not_exists(version, :zero) + :one',
-      ].join(', '),
+      UpdateExpression:
+        [
+          'SET entity = :entity, sku = :sku, #name = :name, price = :price, currency = :currency',
+          `active = ${activeExpression}`,
+          'createdAt = if_not_exists(createdAt, :now), updatedAt = :now',
+          'version = if_not_exists(version, :zero) + :one',
+          ...reorder.sets,
+        ].join(', ') + (reorder.removes.length > 0 ? ` REMOVE ${reorder.removes.join(', ')}` : ''),
       ExpressionAttributeNames: { '#name': 'name' },
       ExpressionAttributeValues: {
         ':entity': 'Product',
@@ -88,6 +113,7 @@ export async function upsertProduct(
         ':zero': 0,
         ':one': 1,
         ...(change.active === undefined ? { ':true': true } : { ':active': change.active }),
+        ...reorder.values,
       },
       ReturnValues: 'ALL_NEW',
     }),
