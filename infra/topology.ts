@@ -51,6 +51,8 @@ export const topology = {
       timeoutSeconds: 5,
       table: 'none',
       routes: httpRoutes.platform,
+      // Written by `node scripts/gen-api-docs.ts`; the handler reads it from beside its bundle.
+      assets: ['functions/platform/openapi.json'],
     },
     catalog: {
       entry: 'functions/catalog/handler.ts',

@@ -2,7 +2,7 @@
  * The one Lambda construct: every function in the topology is an instance of it, so its defaults
  * are the platform's defaults. Wiring (routes, stream, queues, schedules) is added by the stack.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -19,6 +19,32 @@ import { pascalCase } from './names.ts';
 
 /** The repository root: entries in the topology are relative to it, and esbuild runs from it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Quotes a path for the POSIX shell the bundling hooks run in. */
+const shellQuote = (path: string): string => `'${path.replaceAll("'", "'\\''")}'`;
+
+/**
+ * A function's `assets` (repo-relative), each checked to sit in its entry's folder, so that
+ * `new URL('./<name>', import.meta.url)` finds it both locally (beside the TypeScript entry) and in
+ * AWS (beside the bundle).
+ */
+export function assetsOf(spec: Pick<FunctionSpec, 'entry' | 'assets'>): readonly string[] {
+  const assets = spec.assets ?? [];
+  for (const asset of assets)
+    if (dirname(asset) !== dirname(spec.entry))
+      throw new Error(`asset ${asset} of ${spec.entry} must sit beside it, in ${dirname(spec.entry)}/`);
+  return assets;
+}
+
+/**
+ * The `afterBundling` commands copying a function's assets from the bundling input directory (the
+ * project root) into the asset directory, beside `index.mjs`.
+ */
+export function assetCopyCommands(assets: readonly string[], inputDir: string, outputDir: string): string[] {
+  return assets.map(
+    (asset) => `cp ${shellQuote(join(inputDir, asset))} ${shellQuote(join(outputDir, basename(asset)))}`,
+  );
+}
 
 export interface StorelineFunctionProps {
   /** The function's name in the topology (`catalog`, `publisher` …). */
@@ -41,7 +67,8 @@ export interface StorelineFunctionProps {
  *   `module` before `main` so dependencies' ESM builds are picked, minified, `target: node24`,
  *   source maps (without sources, to keep the bundle small) enabled at run time by
  *   `NODE_OPTIONS=--enable-source-maps` from `functionEnvironment`. Everything is bundled except
- *   `@aws-sdk/*`, which the runtime provides.
+ *   `@aws-sdk/*`, which the runtime provides. The topology's `assets` (e.g. the OpenAPI document)
+ *   are copied beside `index.mjs` after bundling.
  * - **Tracing** active (X-Ray), so a request can be followed from API Gateway through the outbox.
  * - **Logs** in an explicit log group (JSON format, one month by default) that is deleted with the
  *   stack; the execution role may write to that group only, instead of the broad
@@ -99,6 +126,7 @@ export class StorelineFunction extends Construct {
     }
     this.secrets = secrets;
 
+    const assets = assetsOf(spec);
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, spec.entry),
       handler: 'handler',
@@ -136,6 +164,13 @@ export class StorelineFunction extends Construct {
         externalModules: [...BUNDLING.externalModules],
         esbuildArgs: { '--alias': Object.entries(BUNDLING.alias).map(([from, to]) => `${from}=${to}`) },
         logLevel: LogLevel.WARNING,
+        // Files the handler reads beside its bundle (the topology's `assets`); local bundling runs
+        // these on the host, from the project root.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => assetCopyCommands(assets, inputDir, outputDir),
+        },
       },
     });
 

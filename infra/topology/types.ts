@@ -114,6 +114,13 @@ export interface FunctionSpec {
    * Not enforced by the local gateway.
    */
   readonly routeThrottle?: RouteThrottle;
+  /**
+   * Repo-relative files shipped beside the bundle's `index.mjs` (same file name, no folders), for
+   * a handler to read with `new URL('./<name>', import.meta.url)`: locally that resolves beside
+   * the TypeScript entry, so each file must sit in the entry's folder. Generated artifacts too
+   * large to embed in the bundle, e.g. the OpenAPI document.
+   */
+  readonly assets?: readonly string[];
 }
 
 export interface Topology {

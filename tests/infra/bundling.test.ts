@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app.ts';
 import { BUNDLE_BUDGET_BYTES, esbuildOptions } from '#infra/bundling.ts';
 import * as lambdaZ from '#infra/bundling-shims/zod-schemas.ts';
-import { REPO_ROOT } from '#infra/constructs/function.ts';
+import { assetCopyCommands, assetsOf, REPO_ROOT } from '#infra/constructs/function.ts';
 import { type Topology, topology } from '#infra/topology.ts';
 import { buildBundles } from '../../bench/bundles.ts';
 import { eventLike, sqsRecord, sqsRecordFor } from '../support/backbone.ts';
@@ -98,6 +98,39 @@ describe('StorelineFunction bundling', () => {
     expect(JSON.parse(output)).toEqual({ status: 200, body: { status: 'ok' } });
   });
 
+  it('ships openapi.json beside index.mjs, and the bundle serves it on GET /openapi.json', () => {
+    // Prepare
+    const dir = join(assembly.directory, assetDirs[0]!);
+    const committed = readFileSync(join(REPO_ROOT, 'functions', 'platform', 'openapi.json'), 'utf8');
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)});
+      const event = {
+        version: '2.0', routeKey: 'GET /openapi.json', rawPath: '/openapi.json', rawQueryString: '',
+        headers: {}, isBase64Encoded: false,
+        requestContext: { requestId: 'bundle-test', http: { method: 'GET', path: '/openapi.json' } },
+      };
+      const context = {
+        functionName: 'platform', functionVersion: '$LATEST', awsRequestId: 'bundle-test',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:platform',
+        memoryLimitInMB: '256', getRemainingTimeInMillis: () => 5000,
+      };
+      const response = await handler(event, context);
+      process.stdout.write(JSON.stringify({ status: response.statusCode, body: JSON.parse(response.body) }));
+    `;
+
+    // Act
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, POWERTOOLS_DEV: 'false', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+
+    // Assess: the file is the committed one, and the contracts themselves stayed out of the bundle.
+    expect(readFileSync(join(dir, 'openapi.json'), 'utf8')).toBe(committed);
+    expect(JSON.parse(output)).toEqual({ status: 200, body: JSON.parse(committed) });
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('PlaceOrderInput');
+  });
+
   it('is byte for byte what `esbuildOptions` builds, so the bench and budget measure the deployed bundle', async () => {
     // Prepare
     const file = join(outdir, 'direct', 'index.mjs');
@@ -114,6 +147,23 @@ describe('StorelineFunction bundling', () => {
     // Only the source-map comment may differ (file names), never the code.
     const code = (text: string) => text.replace(/\/\/# sourceMappingURL=.*$/m, '');
     expect(code(direct)).toBe(code(deployed));
+  });
+});
+
+describe('Function assets', () => {
+  it('copies each asset from the project root to beside index.mjs, paths quoted for the shell', () => {
+    expect(assetCopyCommands(["fns/o'k/doc.json"], '/repo root', '/out')).toEqual([
+      "cp '/repo root/fns/o'\\''k/doc.json' '/out/doc.json'",
+    ]);
+  });
+
+  it('refuses an asset outside its entry’s folder, which the local runtime would not find', () => {
+    expect(
+      assetsOf({ entry: 'functions/platform/handler.ts', assets: ['functions/platform/openapi.json'] }),
+    ).toEqual(['functions/platform/openapi.json']);
+    expect(() => assetsOf({ entry: 'functions/platform/handler.ts', assets: ['docs/openapi.json'] })).toThrow(
+      /must sit beside it/,
+    );
   });
 });
 

@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { apiMeta, routeContracts } from '#functions/routes.ts';
-import { API_DOCS_PATH, renderApiDocs } from '#scripts/api-docs.ts';
+import { topology } from '#infra/topology.ts';
+import { API_DOCS_PATH, OPENAPI_PATH, renderApiDocs, renderOpenApiDocument } from '#scripts/api-docs.ts';
 import { routeKey } from '#shared/http/contract.ts';
 import { buildOpenApi } from '#shared/http/openapi.ts';
 
+const committed = (repoPath: string): string =>
+  readFileSync(fileURLToPath(new URL(`../../../${repoPath}`, import.meta.url)), 'utf8');
+
 describe('docs/api.md', () => {
   it('is what the route contracts say (else: node scripts/gen-api-docs.ts)', () => {
-    const committed = readFileSync(
-      fileURLToPath(new URL(`../../../${API_DOCS_PATH}`, import.meta.url)),
-      'utf8',
-    );
-    expect(committed).toBe(renderApiDocs(routeContracts, apiMeta));
+    expect(committed(API_DOCS_PATH)).toBe(renderApiDocs(routeContracts, apiMeta));
   });
 
   it('has a section for every route and every error code', () => {
@@ -20,6 +20,16 @@ describe('docs/api.md', () => {
     for (const route of routeContracts) expect(rendered).toContain(`### \`${routeKey(route)}\``);
     expect(rendered).toContain('`IDEMPOTENCY_KEY_REUSED` | 422');
     expect(rendered).toContain('`orderId` (optional)');
+  });
+});
+
+describe('functions/platform/openapi.json (what GET /openapi.json serves)', () => {
+  it('is what the route contracts say (else: node scripts/gen-api-docs.ts)', () => {
+    expect(committed(OPENAPI_PATH)).toBe(renderOpenApiDocument(routeContracts, apiMeta));
+  });
+
+  it('is shipped beside the platform bundle, where the handler reads it', () => {
+    expect(topology.functions.platform?.assets).toContain(OPENAPI_PATH);
   });
 });
 
