@@ -1,9 +1,10 @@
 /**
  * Every HTTP route contract, grouped by the function that serves it. The topology gives each group
- * to its function; the platform function builds the OpenAPI document from this same object, so the
- * document and the deployed routes cannot drift (a test compares them with the topology).
- * A new context adds its group here, its tag to `apiMeta.tags`, and names it in its topology entry.
- * docs/api.md is generated from the same contracts (`node scripts/gen-api-docs.ts`).
+ * to its function; the OpenAPI document the platform function serves is generated from this same
+ * object, so the document and the deployed routes cannot drift (a test compares them with the
+ * topology). A new context adds its group here, its tag to `apiMeta.tags`, and names it in its
+ * topology entry. docs/api.md and functions/platform/openapi.json are generated from the same
+ * contracts (`node scripts/gen-api-docs.ts`; unit tests fail when either is stale).
  */
 import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
