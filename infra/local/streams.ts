@@ -44,7 +44,10 @@ function toLambdaValue(value: SdkAttributeValue): LambdaAttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map(base64) };
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  throw new Error('unsupported AttributeValue in stream record');
+  // DynamoDB Local's stream hands an empty map (`{ M: {} }` in the table) over as an AttributeValue
+  // with no member at all; every other type is either non-empty or named. AWS names it `M`.
+  if (Object.keys(value).length === 0) return { M: {} };
+  throw new Error(`unsupported AttributeValue in stream record: ${Object.keys(value).join(', ')}`);
 }
 
 function toLambdaImage(image: Record<string, SdkAttributeValue>): Record<string, LambdaAttributeValue> {
