@@ -147,7 +147,7 @@ describe('Local runtime: replenishment', () => {
     expect(second.body.receipts).toHaveLength(2);
 
     // Stock back: 4 + 40 available, 8 reserved by the order; the ledger adds up.
-    expect(await stock(sku)).toEqual({ available: 44, reserved: 8, shipped: 0 });
+    expect(await stock(sku)).toEqual({ available: 44, reserved: 8, shipped: 0, returned: 0, scrapped: 0 });
     expectStockConserved(await httpStockLedger(api, staff, sku));
     const read = await api.request<PurchaseOrder>('GET', `/purchase-orders/${id}`, { token: staff });
     expect(read.body).toEqual(second.body);
