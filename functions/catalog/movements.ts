@@ -19,7 +19,7 @@ import { emit } from '#events/emit.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import { type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import {
   MovementReason,
@@ -222,25 +222,17 @@ export async function listStockMovements(
   sku: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: StockMovement[]; nextCursor: string | null } | undefined> {
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk'], { pk: productPk(sku) });
-  const [product, result] = await Promise.all([
+  const [product, movements] = await Promise.all([
     ddb.send(new GetCommand({ TableName: tableName, Key: productKey(sku), ProjectionExpression: 'pk' })),
-    ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': productPk(sku), ':prefix': MOVEMENT_SK_PREFIX },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    ),
+    queryPage({
+      partition: productPk(sku),
+      sortKeyPrefix: MOVEMENT_SK_PREFIX,
+      order: 'newest-first',
+      page,
+      parse: movementFromItem,
+    }),
   ]);
-  if (!product.Item) return undefined;
-  return {
-    items: (result.Items ?? []).map(movementFromItem),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return product.Item ? movements : undefined;
 }
 
 /**

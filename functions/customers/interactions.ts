@@ -10,7 +10,7 @@
  * Logging is one `TransactWriteItems`: the customer exists (ConditionCheck), the interaction,
  * the idempotency record when the caller sent a key, and `InteractionLogged`.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
 import { InteractionKind } from '#events/customers.ts';
@@ -18,7 +18,7 @@ import { emit } from '#events/emit.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import { type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { InteractionInput, InteractionView } from './contract.ts';
 import { customerExistsCheck, customerPk, getCustomer } from './customers.ts';
@@ -162,21 +162,15 @@ export async function listInteractions(
   customerId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: Interaction[]; nextCursor: string | null }> {
-  const pk = customerPk(customerId);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk'], { pk });
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': INTERACTION_SK_PREFIX },
-      ScanIndexForward: false,
-      Limit: page.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  const items = (result.Items ?? []).map((item) => InteractionRecord.parse(item));
-  if (items.length === 0 && page.cursor === undefined && !(await getCustomer(customerId))) {
+  const result = await queryPage({
+    partition: customerPk(customerId),
+    sortKeyPrefix: INTERACTION_SK_PREFIX,
+    order: 'newest-first',
+    page,
+    parse: (item) => InteractionRecord.parse(item),
+  });
+  if (result.items.length === 0 && page.cursor === undefined && !(await getCustomer(customerId))) {
     throw notFound(`Customer ${customerId}`);
   }
-  return { items, nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  return result;
 }

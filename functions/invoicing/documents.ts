@@ -19,11 +19,11 @@
  *   issuer fails its condition and is re-run with the next number. It is the one deliberately hot
  *   item of the system: the `invoicing` consumer's `maxConcurrency` bounds its writers.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { OrderChannel } from '#events/orders.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 
 export const documentKey = (id: string) => ({ pk: `INVOICE#${id}`, sk: 'DOCUMENT' }) as const;
@@ -123,22 +123,14 @@ export async function listDocumentsForOrder(
   orderId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: InvoiceDocument[]; nextCursor: string | null }> {
-  const gsi1pk = orderDocumentsPk(orderId);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': ORDER_DOCUMENT_SK_PREFIX },
-      Limit: page.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map((item) => DocumentRecord.parse(item)),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage({
+    index: 'gsi1',
+    partition: orderDocumentsPk(orderId),
+    sortKeyPrefix: ORDER_DOCUMENT_SK_PREFIX,
+    order: 'oldest-first',
+    page,
+    parse: (item) => DocumentRecord.parse(item),
+  });
 }
 
 /** Writes a new document; its id is fresh, so the condition only guards against a bug. */

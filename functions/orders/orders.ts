@@ -15,13 +15,13 @@
  * `creditNoteId` through `orderDocumentsUpdate` (below), which sets only those attributes (no
  * transition writes them, so none can clobber them) and leaves the guard alone.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { OrderChannel, OrderStatus, ShippingAddress } from '#events/orders.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { listOwner, visibleTo } from '#shared/ownership.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import type { OrderView } from './contract.ts';
 
@@ -159,23 +159,14 @@ export async function listOrdersForCustomer(
   customerId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: Order[]; nextCursor: string | null }> {
-  const gsi1pk = customerOrdersPk(customerId);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': CUSTOMER_ORDER_SK_PREFIX },
-      ScanIndexForward: false,
-      Limit: page.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map(orderFromItem),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage({
+    index: 'gsi1',
+    partition: customerOrdersPk(customerId),
+    sortKeyPrefix: CUSTOMER_ORDER_SK_PREFIX,
+    order: 'newest-first',
+    page,
+    parse: orderFromItem,
+  });
 }
 
 /** An order the principal may see (owner or staff); 404 `NOT_FOUND` otherwise. */

@@ -29,7 +29,7 @@ import { moveStockWrite, productKey } from '#functions/catalog/products.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import {
   batchGetItems,
   contention,
@@ -202,23 +202,13 @@ export async function listPurchaseOrders(
   status: PurchaseOrderStatus,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: PurchaseOrderSummary[]; nextCursor: string | null }> {
-  const gsi2pk = purchaseOrdersByStatusPk(status);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk', 'gsi2pk', 'gsi2sk'], { gsi2pk });
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': gsi2pk },
-      ScanIndexForward: false,
-      Limit: page.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map((item) => purchaseOrderSummary(PurchaseOrderRecord.parse(item))),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage({
+    index: 'gsi2',
+    partition: purchaseOrdersByStatusPk(status),
+    order: 'newest-first',
+    page,
+    parse: (item) => purchaseOrderSummary(PurchaseOrderRecord.parse(item)),
+  });
 }
 
 function idempotencyPut(

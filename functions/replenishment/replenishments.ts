@@ -13,12 +13,12 @@
  * partition, not under `PRODUCT#<sku>`: the catalogue's product read is the range
  * `PRODUCT`..`STOCK`, which a `REPLENISHMENT` sort key would fall into.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { stockKey } from '#functions/catalog/products.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import { ReplenishmentStatus, type ReplenishmentView } from './contract.ts';
 
@@ -181,23 +181,13 @@ export async function listReplenishments(
   status: ReplenishmentStatus,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: Replenishment[]; nextCursor: string | null }> {
-  const gsi2pk = replenishmentsByStatusPk(status);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk', 'gsi2pk', 'gsi2sk'], { gsi2pk });
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': gsi2pk },
-      ScanIndexForward: false,
-      Limit: page.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map((item) => ReplenishmentRecord.parse(item)),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage({
+    index: 'gsi2',
+    partition: replenishmentsByStatusPk(status),
+    order: 'newest-first',
+    page,
+    parse: (item) => ReplenishmentRecord.parse(item),
+  });
 }
 
 /** open → ordered on a purchase order, for the order's creating transaction. */

@@ -15,14 +15,14 @@
  * `returning + q <= delivered`, which is what keeps concurrent requests from ever exceeding what
  * the order delivered. It shares the order's partition (it is per order) but is owned here.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { ReturnDisposition } from '#events/returns.ts';
 import { orderPk } from '#functions/orders/orders.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { visibleTo } from '#shared/ownership.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import { ReturnStatus, type ReturnView } from './contract.ts';
 import type { ReturnLine } from './rules.ts';
@@ -125,23 +125,14 @@ export async function listReturnsForOrder(
   orderId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: ReturnRecord[]; nextCursor: string | null }> {
-  const gsi1pk = orderReturnsPk(orderId);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': ORDER_RETURN_SK_PREFIX },
-      ScanIndexForward: false,
-      Limit: page.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map(returnFromItem),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage({
+    index: 'gsi1',
+    partition: orderReturnsPk(orderId),
+    sortKeyPrefix: ORDER_RETURN_SK_PREFIX,
+    order: 'newest-first',
+    page,
+    parse: returnFromItem,
+  });
 }
 
 /** Per SKU, the units the order's requested, approved and received returns hold (consistent read). */
