@@ -16,9 +16,10 @@ import { createLead } from '#functions/pipeline/leads.ts';
 import { getOpportunityWithHistory } from '#functions/pipeline/opportunities.ts';
 import { opportunityOrderOutcomes } from '#functions/pipeline/order-outcomes.ts';
 import { AppError } from '#shared/errors.ts';
-import type { EventEnvelope } from '#shared/events/envelope.ts';
 import { sqsRecordFor } from '../../support/backbone.ts';
-import { address, newSku, outbox, staff, stockedProduct } from '../orders/fixtures.ts';
+import { address, newSku, type OutboxRecord, outbox, staff, stockedProduct } from '../orders/fixtures.ts';
+
+type OutboxEvent = OutboxRecord['event'];
 
 const ada = staff('ada-won');
 let counter = 0;
@@ -59,13 +60,13 @@ const win = (opportunityId: string, lines: { sku: string; quantity: number }[]) 
     correlationId: `win-${opportunityId}`,
   });
 
-async function eventsOf(type: string, opportunityId: string): Promise<EventEnvelope[]> {
+async function eventsOf(type: string, opportunityId: string): Promise<OutboxEvent[]> {
   return (await outbox())
     .filter((r) => r.type === type && r.event.data.opportunityId === opportunityId)
     .map((r) => r.event);
 }
 
-async function onlyEvent(type: string, opportunityId: string): Promise<EventEnvelope> {
+async function onlyEvent(type: string, opportunityId: string): Promise<OutboxEvent> {
   const events = await eventsOf(type, opportunityId);
   expect(events, `${type} of ${opportunityId}`).toHaveLength(1);
   return events[0]!;
