@@ -16,8 +16,10 @@ import {
   LeadConvertedV1,
   LeadCreatedV1,
   OpportunityCreatedV1,
+  OpportunityOrderRefusedV1,
   OpportunityStageChangedV1,
   OpportunityUpdatedV1,
+  OpportunityWonV1,
 } from './pipeline.ts';
 import { StockLowV1, StockReplenishedV1 } from './replenishment.ts';
 import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from './returns.ts';
@@ -125,6 +127,16 @@ export const eventCatalogue = {
   StockReplenished: defineEvent(StockReplenishedV1, {
     source: 'storeline.replenishment',
     description: 'Goods were received against a purchase order: one stock movement (receipt) per line.',
+  }),
+  OpportunityWon: defineEvent(OpportunityWonV1, {
+    source: 'storeline.pipeline',
+    description:
+      'An opportunity was won, possibly asking for an order for its customer (placed by the orders context).',
+  }),
+  OpportunityOrderRefused: defineEvent(OpportunityOrderRefusedV1, {
+    source: 'storeline.orders',
+    description:
+      'The order a won opportunity asked for was refused (out of stock, unknown or inactive product); nothing was reserved.',
   }),
 } as const satisfies catalogue.Catalogue;
 

@@ -6,7 +6,8 @@
  */
 import * as z from 'zod';
 import { envelopeOf } from '#shared/events/envelope.ts';
-import { Currency, IsoTimestamp, Money } from '#shared/schemas.ts';
+import { Currency, IsoTimestamp, Money, Sku } from '#shared/schemas.ts';
+import { OrderChannel, ShippingAddress } from './orders.ts';
 
 /** An opportunity's terms as the forecast needs them, at one version. */
 export const OpportunityTerms = z.object({
@@ -87,3 +88,47 @@ export const OpportunityCreatedV1 = envelopeOf(
 export const OpportunityStageChangedV1 = envelopeOf('OpportunityStageChanged', 1, OpportunityChange);
 
 export const OpportunityUpdatedV1 = envelopeOf('OpportunityUpdated', 1, OpportunityChange);
+
+/** The order a win asks for: what `POST /orders` would take, with the key and id it is placed under. */
+export const OpportunityOrderRequest = z.object({
+  /** The order's id: derived from `wonBy` and `idempotencyKey` exactly as order intake derives it. */
+  orderId: z.string(),
+  /** The Idempotency-Key the order is placed with (`opportunity-<opportunityId>`). */
+  idempotencyKey: z.string(),
+  lines: z.array(z.object({ sku: Sku, quantity: z.int().min(1) })).min(1),
+  shippingAddress: ShippingAddress,
+  channel: OrderChannel,
+});
+
+export const OpportunityWonV1 = envelopeOf(
+  'OpportunityWon',
+  1,
+  z.object({
+    opportunityId: z.string(),
+    name: z.string(),
+    /** The customer the opportunity is for; always present when `order` is. */
+    customerId: z.string().optional(),
+    amount: Money,
+    currency: Currency,
+    /** The order the win asks for (placed by the orders context as `wonBy`); absent when none. */
+    order: OpportunityOrderRequest.optional(),
+    wonAt: IsoTimestamp,
+    /** The staff member (`sub`) who moved it to won. */
+    wonBy: z.string(),
+  }),
+);
+
+export const OpportunityOrderRefusedV1 = envelopeOf(
+  'OpportunityOrderRefused',
+  1,
+  z.object({
+    opportunityId: z.string(),
+    orderId: z.string(),
+    /** The refusal's error code (`OUT_OF_STOCK`, `VALIDATION_FAILED` …), as `POST /orders` answers it. */
+    code: z.string(),
+    detail: z.string(),
+    /** The SKUs concerned, when the refusal names them. */
+    skus: z.array(z.string()).optional(),
+    refusedAt: IsoTimestamp,
+  }),
+);

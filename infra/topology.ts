@@ -287,6 +287,36 @@ export const topology = {
       table: 'readWrite',
       routes: httpRoutes.replenishment,
     },
+    opportunityOrders: {
+      entry: 'functions/orders/opportunity-orders.ts',
+      description: 'Places the order a won opportunity asks for (once per opportunity); reports refusals',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OpportunityWon'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
+    opportunityOrderOutcomes: {
+      entry: 'functions/pipeline/order-outcomes.ts',
+      description: 'Records on a won opportunity that the order it asked for was refused, and why',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OpportunityOrderRefused'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
   },
 } as const satisfies Topology;
 

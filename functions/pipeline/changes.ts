@@ -2,7 +2,8 @@
  * Changes to an opportunity (`PATCH /opportunities/{id}`): stage moves and new terms. Each is one
  * `TransactWriteItems`: the next version of the opportunity (condition `version = :read`), its
  * history item, and `OpportunityStageChanged` (stage moved) or `OpportunityUpdated` (same stage)
- * carrying the terms before and after for the forecast.
+ * carrying the terms before and after for the forecast. The move to `won` also records the order
+ * the win asks for, if any, and emits `OpportunityWon` in the same transaction (won-orders.ts).
  *
  * With `If-Match` the caller pins the version: a stale one is 412 `VERSION_CONFLICT`, before or
  * at commit. Without it, a lost race re-reads and re-checks the pipeline's rules on the fresh
@@ -27,6 +28,7 @@ import {
   termsOf,
 } from './opportunities.ts';
 import { planChange } from './stages.ts';
+import { assertOrderable, requestedOrder, wonEvent } from './won-orders.ts';
 
 /** Optimistic attempts before a change gives up to concurrent writers (429). */
 const MAX_CHANGE_ATTEMPTS = 5;
@@ -58,10 +60,15 @@ export async function changeOpportunity(
     const current = read.opportunity;
     if (expectedVersion !== undefined && current.version !== expectedVersion)
       throw stale(id, expectedVersion);
+    assertOrderable(current, input.order);
     const plan = planChange(termsOf(current), input);
     if (!plan) return read;
     const at = new Date().toISOString();
-    const next = nextVersion(current, plan.next, at);
+    const winning = plan.next.stage === 'won';
+    const next = {
+      ...nextVersion(current, plan.next, at),
+      ...(winning && input.order ? { order: requestedOrder(id, input.order, principal, at) } : {}),
+    };
     const change = changeRecord(next, current, plan.changed, principal.sub);
     const data = {
       opportunityId: id,
@@ -83,6 +90,15 @@ export async function changeOpportunity(
           ? emit('OpportunityStageChanged', data, context)
           : emit('OpportunityUpdated', data, context),
       },
+      // Won is final, so this is the one move to won: it carries the order request, if any.
+      ...(winning
+        ? [
+            {
+              tag: 'outbox' as const,
+              write: emit('OpportunityWon', wonEvent(next, principal.sub, at), context),
+            },
+          ]
+        : []),
     ];
     const outcome = await transactWrite(ddb, writes);
     if (outcome.ok) return { opportunity: next, history: [...read.history, change] };

@@ -5,6 +5,9 @@
  */
 import * as z from 'zod';
 import { InteractionKind } from '#events/customers.ts';
+import { OrderChannel } from '#events/orders.ts';
+import { OrderLineInput, ShippingAddressInput } from '#functions/orders/contract.ts';
+import { MAX_ORDER_LINES } from '#functions/orders/rules.ts';
 import { AppError } from '#shared/errors.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import {
@@ -104,14 +107,42 @@ export const ConvertLeadInput = z
   .meta({ id: 'ConvertLeadInput' });
 export type ConvertLeadInput = z.infer<typeof ConvertLeadInput>;
 
+/** The channel of an order a won opportunity asks for, when the request names none. */
+export const WON_ORDER_DEFAULT_CHANNEL = 'phone' satisfies OrderChannel;
+
+/**
+ * The order a win may ask for: the lines, address and channel of `POST /orders` (same schemas and
+ * limits); the customer is the opportunity's, the Idempotency-Key `opportunity-<id>`.
+ */
+export const OpportunityOrderInput = z
+  .strictObject({
+    lines: z
+      .array(OrderLineInput)
+      .min(1)
+      .max(MAX_ORDER_LINES, `At most ${MAX_ORDER_LINES} lines: one transaction reserves them all`),
+    shippingAddress: ShippingAddressInput,
+    channel: OrderChannel.default(WON_ORDER_DEFAULT_CHANNEL).meta({
+      description: `How the sale was made; \`${WON_ORDER_DEFAULT_CHANNEL}\` when absent`,
+    }),
+  })
+  .meta({ id: 'OpportunityOrderInput' });
+export type OpportunityOrderInput = z.infer<typeof OpportunityOrderInput>;
+
 export const UpdateOpportunityInput = z
   .strictObject({
     stage: Stage.optional(),
     amount: Money.optional(),
     expectedCloseDate: IsoDate.optional(),
     owner: StaffId.optional(),
+    order: OpportunityOrderInput.optional().meta({
+      description: 'Only with `stage: won`: the order to place for the opportunity’s customer once it is won',
+    }),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Change at least one field')
+  .refine((b) => b.order === undefined || b.stage === 'won', {
+    message: 'An order is placed only by a move to won: send `stage: won` with it',
+    path: ['order'],
+  })
   .meta({ id: 'UpdateOpportunityInput' });
 export type UpdateOpportunityInput = z.infer<typeof UpdateOpportunityInput>;
 
@@ -129,6 +160,34 @@ export const OpportunityChange = z
   })
   .meta({ id: 'OpportunityChange' });
 
+export const OpportunityOrderStatus = z.enum(['requested', 'refused']).meta({
+  description:
+    '`requested`: the orders context places it (look it up by `orderId`); `refused`: it was not placed',
+});
+
+export const OpportunityOrder = z
+  .object({
+    orderId: z.string().meta({ description: 'The id the order gets (`GET /orders/{id}`)' }),
+    idempotencyKey: z.string().meta({ description: 'The key it is placed under: `opportunity-<id>`' }),
+    status: OpportunityOrderStatus,
+    lines: z.array(z.object({ sku: z.string(), quantity: z.int() })),
+    shippingAddress: ShippingAddressInput,
+    channel: OrderChannel,
+    requestedAt: IsoTimestamp,
+    requestedBy: z.string().meta({ description: 'The staff member who won it; the order is placed as them' }),
+    refusal: z
+      .object({
+        code: z.string().meta({ description: 'The error code `POST /orders` would have answered' }),
+        detail: z.string(),
+        skus: z.array(z.string()).optional(),
+        at: IsoTimestamp,
+      })
+      .optional()
+      .meta({ description: 'Why the order was not placed (status `refused`)' }),
+  })
+  .meta({ id: 'OpportunityOrder' });
+export type OpportunityOrderView = z.infer<typeof OpportunityOrder>;
+
 const OpportunityFields = {
   id: Ulid,
   name: z.string(),
@@ -145,6 +204,7 @@ const OpportunityFields = {
   createdAt: IsoTimestamp,
   updatedAt: IsoTimestamp,
   closedAt: IsoTimestamp.optional(),
+  order: OpportunityOrder.optional().meta({ description: 'The order its win asked for, if any' }),
 };
 
 export const OpportunitySummary = z.object(OpportunityFields).meta({ id: 'OpportunitySummary' });
@@ -409,7 +469,14 @@ export const pipelineRoutes = {
       'without it the change is applied to the current version, re-checked against the pipeline’s rules. ' +
       '`won` is final; `lost` may be reopened to an open stage; a closed opportunity’s other terms ' +
       'change only with a reopening stage (else `INVALID_STATE`). A change that changes nothing answers ' +
-      'the opportunity as it is.',
+      'the opportunity as it is. A move to `won` may carry an `order` (lines, shipping address, channel ' +
+      'as `POST /orders` takes them; with any other stage it is `VALIDATION_FAILED`): the opportunity must ' +
+      'have a customer (else 409 `INVALID_STATE`). The win records the request with the order id it ' +
+      'will get and emits `OpportunityWon`; the orders context then places the order as the caller, ' +
+      'for the customer, under the Idempotency-Key `opportunity-<id>` — within seconds, once. When ' +
+      'intake refuses it (out of stock, unknown or inactive product) nothing is reserved and ' +
+      '`order.status` turns `refused` with the reason. Sending the same order again to the won ' +
+      'opportunity answers it as it is; another order is `INVALID_STATE`.',
     example: { stage: 'proposal', amount: 4500000 },
     tag: 'pipeline',
     access: 'staff',

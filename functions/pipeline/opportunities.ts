@@ -17,6 +17,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { EventData } from '#events/catalog.ts';
+import { OrderChannel, ShippingAddress } from '#events/orders.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { notFound } from '#shared/errors.ts';
 import { decodeCursor, encodeCursor } from '#shared/paging.ts';
@@ -38,6 +39,22 @@ export const opportunityStagePk = (stage: string): string => `OPPORTUNITY_STAGE#
 export const opportunityStageSk = (expectedCloseDate: string, id: string): string =>
   `${expectedCloseDate}#${id}`;
 
+/** The order a win asked for, as stored on the opportunity (won-orders.ts). */
+export const OrderRequestRecord = z.object({
+  orderId: z.string(),
+  idempotencyKey: z.string(),
+  status: z.enum(['requested', 'refused']),
+  lines: z.array(z.object({ sku: z.string(), quantity: z.int() })),
+  shippingAddress: ShippingAddress,
+  channel: OrderChannel,
+  requestedAt: z.string(),
+  requestedBy: z.string(),
+  refusal: z
+    .object({ code: z.string(), detail: z.string(), skus: z.array(z.string()).optional(), at: z.string() })
+    .optional(),
+});
+export type OrderRequestRecord = z.infer<typeof OrderRequestRecord>;
+
 /** An opportunity as stored (without its key attributes). */
 export const OpportunityRecord = z.object({
   id: z.string(),
@@ -56,6 +73,8 @@ export const OpportunityRecord = z.object({
   updatedAt: z.string(),
   createdBy: z.string(),
   closedAt: z.string().optional(),
+  /** Set once, by the move to won that asked for it; only its status and refusal change later. */
+  order: OrderRequestRecord.optional(),
 });
 export type Opportunity = z.infer<typeof OpportunityRecord>;
 

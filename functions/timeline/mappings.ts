@@ -257,6 +257,19 @@ export const timelineMappings = {
       };
     },
   },
+  // The move to won is already an `opportunity.stage_changed` entry: this one says what it ordered.
+  OpportunityWon: {
+    kind: 'opportunity.won',
+    project: ({ data }) =>
+      data.customerId === undefined || data.order === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Opportunity won (${formatMoney(data.amount, data.currency)}): order of ${itemCount(data.order.lines)} requested`,
+            refs: { opportunityId: data.opportunityId, orderId: data.order.orderId },
+            visibility: 'staff',
+          },
+  },
 } as const satisfies TimelineMappings;
 
 /** The event types on the timeline: exactly the keys of `timelineMappings`. */

@@ -218,6 +218,127 @@ describe('Local runtime: sales pipeline', () => {
     expect(onOpportunity.body.items).toEqual([meeting.body]);
   });
 
+  it('wins an opportunity with an order: the orders context places it for the customer, once', async () => {
+    // Prepare: a product with stock, an opportunity whose lead had an email (so it has a customer)
+    const sku = uniqueId('WON');
+    expect(
+      (
+        await api.request('PUT', `/products/${sku}`, {
+          token: staff,
+          body: { name: 'Seat licence', price: 1200, currency: 'EUR' },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await post(`/products/${sku}/stock-movements`, { quantity: 50, reason: 'receipt' })).status).toBe(
+      201,
+    );
+    const { opportunity, customer: created } = await convertedOpportunity(
+      48_000,
+      '2034-03-31',
+      `${uniqueId('won').toLowerCase()}@cobol.example`,
+    );
+    const customerId = created?.id ?? 'missing';
+    const shippingAddress = {
+      name: 'Cobol Works',
+      line1: '1 Compiler Way',
+      city: 'Arlington',
+      postalCode: '22201',
+      country: 'US',
+    };
+    const order = { lines: [{ sku, quantity: 40 }], shippingAddress };
+
+    // An order goes only with a move to won.
+    expect(await patch(opportunity.id, { stage: 'negotiation', order })).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED' },
+    });
+
+    // Act
+    const won = await api.request<
+      Opportunity & { order: { orderId: string; status: string; channel: string } }
+    >('PATCH', `/opportunities/${opportunity.id}`, { token: staff, body: { stage: 'won', order } });
+
+    // Assess: the request and the id the order gets are on the opportunity at once
+    expect(won.status).toBe(200);
+    expect(won.body).toMatchObject({ stage: 'won', order: { status: 'requested', channel: 'phone' } });
+    const { orderId } = won.body.order;
+    const read = await api.request<Opportunity>('GET', `/opportunities/${opportunity.id}`, { token: staff });
+    expect(read.body).toMatchObject({ order: { orderId, idempotencyKey: `opportunity-${opportunity.id}` } });
+
+    // The consumer placed it for the customer; staff list it by customer.
+    const listed = await eventually(
+      async () => {
+        const res = await api.request<{
+          items: { id: string; customerId: string; channel: string; total: number }[];
+        }>('GET', `/orders?customerId=${encodeURIComponent(customerId)}`, { token: staff });
+        expect(res.status).toBe(200);
+        return res.body.items.length > 0 ? res.body.items : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the opportunityOrders consumer to place the order' },
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({ id: orderId, customerId, channel: 'phone', total: 48_000 }),
+    ]);
+
+    // Sending the win again changes nothing; stock was reserved once.
+    expect((await patch(opportunity.id, { stage: 'won', order })).body).toMatchObject({
+      version: won.body.version,
+    });
+    const product = await api.request<{ stock: { available: number; reserved: number } }>(
+      'GET',
+      `/products/${sku}`,
+      {
+        token: staff,
+      },
+    );
+    expect(product.body.stock).toMatchObject({ available: 10, reserved: 40 });
+  });
+
+  it('refuses an order for an opportunity without a customer, and shows a refused order on the opportunity', async () => {
+    const shippingAddress = {
+      name: 'Ada',
+      line1: '1 Main St',
+      city: 'London',
+      postalCode: 'N1',
+      country: 'GB',
+    };
+    const noCustomer = await convertedOpportunity(10_000, '2034-03-31');
+    expect(
+      await patch(noCustomer.opportunity.id, {
+        stage: 'won',
+        order: { lines: [{ sku: 'ANY-1', quantity: 1 }], shippingAddress },
+      }),
+    ).toMatchObject({ status: 409, body: { code: 'INVALID_STATE', currentStatus: 'prospecting' } });
+
+    // An unknown SKU: the win stands, the order is refused and the opportunity says why.
+    const ghost = uniqueId('GHOST');
+    const { opportunity } = await convertedOpportunity(
+      10_000,
+      '2034-03-31',
+      `${uniqueId('ghost').toLowerCase()}@cobol.example`,
+    );
+    expect(
+      (
+        await patch(opportunity.id, {
+          stage: 'won',
+          order: { lines: [{ sku: ghost, quantity: 1 }], shippingAddress },
+        })
+      ).status,
+    ).toBe(200);
+    const refused = await eventually(
+      async () => {
+        const res = await api.request<Opportunity & { order?: { status: string; refusal?: unknown } }>(
+          'GET',
+          `/opportunities/${opportunity.id}`,
+          { token: staff },
+        );
+        return res.body.order?.status === 'refused' ? res.body.order : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the refusal to be recorded on the opportunity' },
+    );
+    expect(refused.refusal).toMatchObject({ code: 'VALIDATION_FAILED', skus: [ghost] });
+  });
+
   it('answers bad input with problem+json', async () => {
     const unknownField = await post('/leads', { name: 'x', source: 'y', colour: 'red' });
     expect(unknownField.status).toBe(400);

@@ -67,4 +67,27 @@ describe('StorelineStack: sales pipeline', () => {
       BatchSize: Match.anyValue(),
     });
   });
+
+  it('feeds OpportunityWon to the orders context and its refusals back to the pipeline', () => {
+    const patternOf = (consumer: string) => {
+      const queue = stack.consumers.get(consumer)?.queue;
+      expect(queue, consumer).toBeDefined();
+      return Object.values(resourcesOfType(template, 'AWS::Events::Rule'))
+        .filter((rule) => JSON.stringify(rule.Properties.Targets).includes(`"${logicalId(queue!)}"`))
+        .map((r) => r.Properties.EventPattern);
+    };
+    expect(patternOf('opportunityOrders')).toEqual([
+      { source: ['storeline.pipeline'], 'detail-type': ['OpportunityWon'] },
+    ]);
+    expect(patternOf('opportunityOrderOutcomes')).toEqual([
+      { source: ['storeline.orders'], 'detail-type': ['OpportunityOrderRefused'] },
+    ]);
+    for (const consumer of ['opportunityOrders', 'opportunityOrderOutcomes']) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: ref(stack.functions.get(consumer)!.function),
+        EventSourceArn: getAtt(stack.consumers.get(consumer)!.queue),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+  });
 });

@@ -145,6 +145,13 @@ const expected: { [T in TimelineEventType]: object } = {
     refs: { opportunityId: '01JQ7B0B2C3D4E5F6G7H8J9K0P' },
     visibility: 'staff',
   },
+  OpportunityWon: {
+    customerId: '01JQ7B0B2C3D4E5F6G7H8J9K0Q',
+    kind: 'opportunity.won',
+    title: 'Opportunity won (45000.00 EUR): order of 40 items requested',
+    refs: { opportunityId: '01JQ7B0B2C3D4E5F6G7H8J9K0P', orderId: 'R9JB6ZVETDG02AFQ64625NSWES' },
+    visibility: 'staff',
+  },
   InteractionLogged: {
     customerId: '01JQ6C0B2C3D4E5F6G7H8J9K0N',
     kind: 'interaction.logged',
@@ -189,6 +196,9 @@ describe('Timeline mappings: the catalogue samples', () => {
       customerId: undefined,
     });
     expect(timelineEntryOf(aboutALead)).toBeUndefined();
+
+    // A win without an order is the stage change's entry alone.
+    expect(timelineEntryOf(eventLike('OpportunityWon', { order: undefined }))).toBeUndefined();
 
     const aboutAnOpportunity = eventLike('InteractionLogged', {
       subject: { type: 'opportunity', id: 'opp-1' },
