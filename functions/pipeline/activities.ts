@@ -1,16 +1,3 @@
-/**
- * Activities (calls, emails, meetings, notes) logged against a lead or an opportunity. Each lives
- * in its subject's partition, so listing them is one Query, newest first:
- *
- * | item     | pk                                  | sk              |
- * |----------|-------------------------------------|-----------------|
- * | activity | LEAD#<id> or OPPORTUNITY#<id>       | ACTIVITY#<ulid> |
- *
- * Logging one is a `TransactWriteItems`: a check that the subject exists, the activity, and the
- * predefined `InteractionLogged` (subject lead/opportunity, the customer when there is one, always
- * `internal`: sales activities are staff-only on a customer's timeline).
- */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
 import { InteractionKind } from '#events/customers.ts';
@@ -18,7 +5,7 @@ import { emit } from '#events/emit.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { notFound } from '#shared/errors.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import { type TaggedWrite, type TransactWrite, transactWrite } from '#shared/transactions.ts';
 import type { ActivityInput, ActivityView } from './contract.ts';
 import { getLead, leadExistsCheck, leadPk } from './leads.ts';
@@ -144,23 +131,15 @@ export async function listActivities(
   subject: Subject,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: ActivityView[]; nextCursor: string | null }> {
-  const pk = subjectPk(subject);
-  const startKey = decodeCursor(page.cursor, ['pk', 'sk'], { pk });
   const [, result] = await Promise.all([
     customerOf(subject),
-    ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': ACTIVITY_SK_PREFIX },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    ),
+    queryPage({
+      partition: subjectPk(subject),
+      sortKeyPrefix: ACTIVITY_SK_PREFIX,
+      order: 'newest-first',
+      page,
+      parse: activityFromItem,
+    }),
   ]);
-  return {
-    items: (result.Items ?? []).map(activityFromItem),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return result;
 }

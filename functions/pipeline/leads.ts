@@ -10,7 +10,7 @@
  * is `open` until converted (conversion.ts); the status is in both index sort/partition keys, so
  * the conversion's update moves the lead between the lists in the same write.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import * as z from 'zod';
 import { emit } from '#events/emit.ts';
@@ -18,7 +18,7 @@ import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import { type TaggedWrite, type TransactWrite, transactWrite } from '#shared/transactions.ts';
 import { type CreateLeadInput, LeadStatus, type LeadView } from './contract.ts';
 
@@ -99,24 +99,15 @@ export async function listLeads(query: {
   cursor?: string | undefined;
 }): Promise<{ items: Lead[]; nextCursor: string | null }> {
   const byOwner = query.owner !== undefined;
-  const index = byOwner ? 'gsi1' : 'gsi2';
-  const partition = byOwner ? leadOwnerPk(query.owner ?? '') : leadStatusPk(query.status ?? '');
-  const startKey = decodeCursor(query.cursor, ['pk', 'sk', `${index}pk`, `${index}sk`], {
-    [`${index}pk`]: partition,
-  });
   const prefix = byOwner && query.status ? `${query.status}#` : undefined;
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :pk${prefix ? ` AND begins_with(${index}sk, :prefix)` : ''}`,
-      ExpressionAttributeValues: { ':pk': partition, ...(prefix ? { ':prefix': prefix } : {}) },
-      ScanIndexForward: false,
-      Limit: query.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return { items: (result.Items ?? []).map(leadFromItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  return queryPage({
+    index: byOwner ? 'gsi1' : 'gsi2',
+    partition: byOwner ? leadOwnerPk(query.owner ?? '') : leadStatusPk(query.status ?? ''),
+    ...(prefix ? { sortKeyPrefix: prefix } : {}),
+    order: 'newest-first',
+    page: query,
+    parse: leadFromItem,
+  });
 }
 
 export interface CreateLeadRequest {

@@ -20,7 +20,7 @@ import type { EventData } from '#events/catalog.ts';
 import { OrderChannel, ShippingAddress } from '#events/orders.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { notFound } from '#shared/errors.ts';
-import { decodeCursor, encodeCursor } from '#shared/paging.ts';
+import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import type { OpportunitySummaryView, OpportunityView } from './contract.ts';
 import { type FieldName, isClosed, type OpportunityTerms, probabilityOf, Stage } from './stages.ts';
@@ -269,24 +269,13 @@ export async function listOpportunities(query: {
   cursor?: string | undefined;
 }): Promise<{ items: Opportunity[]; nextCursor: string | null }> {
   const byOwner = query.owner !== undefined;
-  const index = byOwner ? 'gsi1' : 'gsi2';
-  const partition = byOwner ? opportunityOwnerPk(query.owner ?? '') : opportunityStagePk(query.stage ?? '');
-  const startKey = decodeCursor(query.cursor, ['pk', 'sk', `${index}pk`, `${index}sk`], {
-    [`${index}pk`]: partition,
-  });
   const prefix = byOwner && query.stage ? `${query.stage}#` : undefined;
-  const result = await ddb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :pk${prefix ? ` AND begins_with(${index}sk, :prefix)` : ''}`,
-      ExpressionAttributeValues: { ':pk': partition, ...(prefix ? { ':prefix': prefix } : {}) },
-      Limit: query.limit,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map(opportunityFromItem),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage({
+    index: byOwner ? 'gsi1' : 'gsi2',
+    partition: byOwner ? opportunityOwnerPk(query.owner ?? '') : opportunityStagePk(query.stage ?? ''),
+    ...(prefix ? { sortKeyPrefix: prefix } : {}),
+    order: 'oldest-first',
+    page: query,
+    parse: opportunityFromItem,
+  });
 }
