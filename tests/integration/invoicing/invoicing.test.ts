@@ -47,6 +47,9 @@ function expectNegated(invoice: EventOf<'InvoiceIssued'>['data'] | { subtotal: n
   for (const field of fields) expect(docs.reduce((s, d) => s + d[field], 0)).toBe(0);
 }
 
+/** Another event id for the same event: its last character changed (a ULID may already end in Z). */
+const anotherId = (id: string): string => `${id.slice(0, 25)}${id.endsWith('Z') ? 'Y' : 'Z'}`;
+
 describe('Consumer: invoicing (DynamoDB Local)', () => {
   it('invoices a placed order: numbered, taxed by the shipping country, on the order, InvoiceIssued', async () => {
     // Prepare: 2 × 19.99 and 1 × 8.50 shipped to GB (20 %), 3.00 off
@@ -151,7 +154,7 @@ describe('Consumer: invoicing (DynamoDB Local)', () => {
     const [first] = await documentsOf(event.data.orderId);
     // Act
     const again = await apply(event);
-    const duplicate = await apply({ ...event, id: `${event.id.slice(0, 25)}Z` });
+    const duplicate = await apply({ ...event, id: anotherId(event.id) });
     // Assess
     expect(again).toBe('duplicate');
     expect(duplicate).toBe('applied');
@@ -167,7 +170,7 @@ describe('Consumer: invoicing (DynamoDB Local)', () => {
     // Act
     expect(await apply(cancellation)).toBe('applied');
     expect(await apply(cancellation)).toBe('duplicate');
-    expect(await apply({ ...cancellation, id: `${cancellation.id.slice(0, 25)}Z` })).toBe('applied');
+    expect(await apply({ ...cancellation, id: anotherId(cancellation.id) })).toBe('applied');
     // Assess
     const [invoice, creditNote, ...rest] = await documentsOf(event.data.orderId);
     expect(rest).toEqual([]);
@@ -254,7 +257,7 @@ describe('Consumer: invoicing (DynamoDB Local)', () => {
     const first = returnedEvent(event, [{ sku: 'CUP', quantity: 1 }]);
     // Act: one cup, the same return again (new event id), two more cups and more than was ordered
     expect(await apply(first)).toBe('applied');
-    expect(await apply({ ...first, id: `${first.id.slice(0, 25)}Z` })).toBe('applied');
+    expect(await apply({ ...first, id: anotherId(first.id) })).toBe('applied');
     expect(await apply(returnedEvent(event, [{ sku: 'CUP', quantity: 5 }]))).toBe('applied');
     expect(await apply(returnedEvent(event, [{ sku: 'CUP', quantity: 1 }]))).toBe('applied');
     // Assess
