@@ -4,6 +4,7 @@
  * another request (`IDEMPOTENCY_KEY_REUSED`). See docs/data-model.md, "Idempotency".
  */
 import { createHash } from 'node:crypto';
+import type { TransactWrite } from './transactions.ts';
 
 /** Crockford's base32, as ULIDs use: no I, L, O, U. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -51,4 +52,33 @@ export function idempotentId(namespace: string, sub: string, key: string): strin
   // Length-prefixed parts: no choice of sub and key can collide with another split of the same text.
   const input = [namespace, sub, key].map((part) => `${part.length}:${part}`).join('|');
   return base32(createHash('sha256').update(input).digest());
+}
+
+/** How long a keyed request is remembered; DynamoDB TTL removes its record afterwards. */
+export const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The record of a keyed request, for the transaction that does what the request asked: its
+ * fingerprint and what a retry must answer (`first`, stored as top-level attributes), written only
+ * if the key is new. A retry finds it; a reuse with another request compares fingerprints.
+ */
+export function idempotencyRecordPut(
+  table: string,
+  key: { readonly pk: string; readonly sk: string },
+  record: { readonly requestHash: string; readonly at: string; readonly first: Record<string, unknown> },
+): TransactWrite {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        ...key,
+        entity: 'IdempotencyRecord',
+        requestHash: record.requestHash,
+        ...record.first,
+        createdAt: record.at,
+        expiresAt: Math.floor(Date.parse(record.at) / 1000) + IDEMPOTENCY_RETENTION_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
 }

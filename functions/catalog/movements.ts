@@ -18,7 +18,7 @@ import * as z from 'zod';
 import { emit } from '#events/emit.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
-import { idempotentId, requestHash } from '#shared/idempotency.ts';
+import { idempotencyRecordPut, idempotentId, requestHash } from '#shared/idempotency.ts';
 import { queryPage } from '#shared/query-page.ts';
 import { type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import {
@@ -44,9 +44,6 @@ export const movementKey = (sku: string, id: string) =>
 /** Idempotency records live in their own partition, so one key cannot be reused across SKUs. */
 export const movementIdempotencyKey = (id: string) =>
   ({ pk: `IDEMPOTENCY#${id}`, sk: 'STOCK_MOVEMENT' }) as const;
-
-/** How long a movement's Idempotency-Key is remembered; DynamoDB TTL removes the record after. */
-const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 3600;
 
 /** Optimistic attempts before a movement gives up to concurrent writers (429). */
 const nextId = monotonicFactory();
@@ -161,20 +158,7 @@ export async function recordStockMovement(request: MovementRequest): Promise<Mov
       ? [
           {
             tag: 'idempotency' as const,
-            write: {
-              Put: {
-                TableName: tableName,
-                Item: {
-                  ...idemKey,
-                  entity: 'IdempotencyRecord',
-                  requestHash: hash,
-                  movement,
-                  createdAt: at,
-                  expiresAt: Math.floor(Date.parse(at) / 1000) + IDEMPOTENCY_RETENTION_SECONDS,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            write: idempotencyRecordPut(tableName, idemKey, { requestHash: hash, at, first: { movement } }),
           },
         ]
       : []),

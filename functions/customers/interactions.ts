@@ -17,7 +17,7 @@ import { InteractionKind } from '#events/customers.ts';
 import { emit } from '#events/emit.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
-import { idempotentId, requestHash } from '#shared/idempotency.ts';
+import { idempotencyRecordPut, idempotentId, requestHash } from '#shared/idempotency.ts';
 import { queryPage } from '#shared/query-page.ts';
 import { type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { InteractionInput, InteractionView } from './contract.ts';
@@ -29,9 +29,6 @@ export const interactionKey = (customerId: string, id: string) =>
   ({ pk: customerPk(customerId), sk: `${INTERACTION_SK_PREFIX}${id}` }) as const;
 export const interactionIdempotencyKey = (id: string) =>
   ({ pk: `IDEMPOTENCY#${id}`, sk: 'INTERACTION' }) as const;
-
-/** How long an interaction's Idempotency-Key is remembered; DynamoDB TTL removes the record after. */
-const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 3600;
 
 const nextId = monotonicFactory();
 
@@ -108,20 +105,11 @@ export async function logInteraction(request: LogInteractionRequest): Promise<In
       ? [
           {
             tag: 'idempotency' as const,
-            write: {
-              Put: {
-                TableName: tableName,
-                Item: {
-                  ...idemKey,
-                  entity: 'IdempotencyRecord',
-                  requestHash: hash,
-                  interaction,
-                  createdAt: at,
-                  expiresAt: Math.floor(Date.parse(at) / 1000) + IDEMPOTENCY_RETENTION_SECONDS,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            write: idempotencyRecordPut(tableName, idemKey, {
+              requestHash: hash,
+              at,
+              first: { interaction },
+            }),
           },
         ]
       : []),

@@ -28,7 +28,7 @@ import { movementToItem } from '#functions/catalog/movements.ts';
 import { moveStockWrite, productKey } from '#functions/catalog/products.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
-import { idempotentId, requestHash } from '#shared/idempotency.ts';
+import { idempotencyRecordPut, idempotentId, requestHash } from '#shared/idempotency.ts';
 import { queryPage } from '#shared/query-page.ts';
 import {
   batchGetItems,
@@ -73,8 +73,6 @@ type IdempotencyKind = 'PURCHASE_ORDER' | 'PURCHASE_ORDER_RECEIPT';
 export const purchaseOrderIdempotencyKey = (id: string, kind: IdempotencyKind) =>
   ({ pk: `IDEMPOTENCY#${id}`, sk: kind }) as const;
 
-/** How long an Idempotency-Key is remembered; DynamoDB TTL removes the record after. */
-const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 3600;
 /** Optimistic attempts before a change gives up to concurrent writers (429). */
 const MAX_ATTEMPTS = 4;
 
@@ -217,20 +215,7 @@ function idempotencyPut(
   purchaseOrderId: string,
   at: string,
 ): TransactWrite {
-  return {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...key,
-        entity: 'IdempotencyRecord',
-        requestHash: hash,
-        purchaseOrderId,
-        createdAt: at,
-        expiresAt: Math.floor(Date.parse(at) / 1000) + IDEMPOTENCY_RETENTION_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
+  return idempotencyRecordPut(tableName, key, { requestHash: hash, at, first: { purchaseOrderId } });
 }
 
 /**

@@ -21,6 +21,7 @@ import { ReturnDisposition } from '#events/returns.ts';
 import { orderPk } from '#functions/orders/orders.ts';
 import type { Principal } from '#shared/auth.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
+import { idempotencyRecordPut } from '#shared/idempotency.ts';
 import { visibleTo } from '#shared/ownership.ts';
 import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
@@ -38,9 +39,6 @@ export const returnIdempotencyKey = (id: string) => ({ pk: `IDEMPOTENCY#${id}`, 
 /** The tally's attribute for one SKU. */
 export const TALLY_ATTRIBUTE_PREFIX = 'returning#';
 const tallyAttribute = (sku: string): string => `${TALLY_ATTRIBUTE_PREFIX}${sku}`;
-
-/** How long a return's Idempotency-Key is remembered; DynamoDB TTL removes the record after. */
-export const RETURN_IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 3600;
 
 const HistoryEntry = z.object({
   status: ReturnStatus,
@@ -274,20 +272,11 @@ const IdempotencyItem = z.object({ requestHash: z.string(), return: ReturnRecord
 
 /** The idempotency record of a keyed request: the fingerprint and the first response's return. */
 export function returnIdempotencyPut(id: string, hash: string, ret: ReturnRecord): TransactWrite {
-  return {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...returnIdempotencyKey(id),
-        entity: 'IdempotencyRecord',
-        requestHash: hash,
-        return: ret,
-        createdAt: ret.requestedAt,
-        expiresAt: Math.floor(Date.parse(ret.requestedAt) / 1000) + RETURN_IDEMPOTENCY_RETENTION_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
+  return idempotencyRecordPut(tableName, returnIdempotencyKey(id), {
+    requestHash: hash,
+    at: ret.requestedAt,
+    first: { return: ret },
+  });
 }
 
 /** The stored record of a keyed request, or undefined. */
