@@ -11,6 +11,7 @@ import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLogg
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { CreditNoteIssuedV1, InvoiceIssuedV1 } from './invoicing.ts';
+import { LoyaltyPointsChangedV1 } from './loyalty.ts';
 import { OrderCancelledV1, OrderDeliveredV1, OrderPlacedV1, OrderShippedV1 } from './orders.ts';
 import {
   LeadConvertedV1,
@@ -23,6 +24,15 @@ import {
 } from './pipeline.ts';
 import { StockLowV1, StockReplenishedV1 } from './replenishment.ts';
 import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from './returns.ts';
+import {
+  AlertRaisedV1,
+  TicketCreatedV1,
+  TicketResolvedV1,
+  TicketSlaBreachedV1,
+  TicketSlaChangedV1,
+  TicketSlaWarningV1,
+  TicketStatusChangedV1,
+} from './tickets.ts';
 
 export const eventCatalogue = {
   OrderPlaced: defineEvent(OrderPlacedV1, {
@@ -137,6 +147,43 @@ export const eventCatalogue = {
     source: 'storeline.orders',
     description:
       'The order a won opportunity asked for was refused (out of stock, unknown or inactive product); nothing was reserved.',
+  }),
+  TicketCreated: defineEvent(TicketCreatedV1, {
+    source: 'storeline.tickets',
+    description: 'A ticket was opened (status NEW) with its number, requester and SLA due times.',
+  }),
+  TicketStatusChanged: defineEvent(TicketStatusChangedV1, {
+    source: 'storeline.tickets',
+    description:
+      'A ticket moved along its workflow (NEW → OPEN → PENDING ↔ OPEN → RESOLVED → CLOSED, RESOLVED → OPEN).',
+  }),
+  TicketResolved: defineEvent(TicketResolvedV1, {
+    source: 'storeline.tickets',
+    description: 'A ticket was resolved: who and when, and whether each SLA target was met in time.',
+  }),
+  TicketSlaChanged: defineEvent(TicketSlaChangedV1, {
+    source: 'storeline.tickets',
+    description:
+      'A ticket’s SLA clocks changed (opened, paused, resumed, re-prioritised, responded to, resolved); the newest `slaVersion` wins.',
+  }),
+  TicketSlaWarning: defineEvent(TicketSlaWarningV1, {
+    source: 'storeline.tickets',
+    description:
+      '80 % of an SLA target’s business time is used and the target is not met yet (once per clock).',
+  }),
+  TicketSlaBreached: defineEvent(TicketSlaBreachedV1, {
+    source: 'storeline.tickets',
+    description: 'An SLA target’s due time passed before it was met (once per target and clock).',
+  }),
+  AlertRaised: defineEvent(AlertRaisedV1, {
+    source: 'storeline.alerting',
+    description:
+      'Something is faulty (a queue’s DLQ, a SKU out of stock …): notifies operations and opens or comments on the incident for its alert key.',
+  }),
+  LoyaltyPointsChanged: defineEvent(LoyaltyPointsChangedV1, {
+    source: 'storeline.loyalty',
+    description:
+      'A loyalty ledger entry was written (earn, spend, reverse, refund); carries the new balance.',
   }),
 } as const satisfies catalogue.Catalogue;
 

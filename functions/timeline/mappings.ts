@@ -78,6 +78,13 @@ const customerOrigin = {
   lead: 'from a converted lead',
 };
 
+const LOYALTY_TITLES = {
+  earn: 'Earned',
+  spend: 'Spent',
+  reverse: 'Returned order took back',
+  refund: 'Cancelled order gave back',
+} as const;
+
 export const timelineMappings = {
   OrderPlaced: {
     kind: 'order.placed',
@@ -269,6 +276,67 @@ export const timelineMappings = {
             refs: { opportunityId: data.opportunityId, orderId: data.order.orderId },
             visibility: 'staff',
           },
+  },
+  TicketCreated: {
+    kind: 'ticket.created',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Ticket ${data.number} opened (${data.type.replace('_', ' ')}, ${data.priority}): ${data.subject}`,
+            refs: {
+              ticketId: data.ticketId,
+              ...(data.orderId === undefined ? {} : { orderId: data.orderId }),
+            },
+          },
+  },
+  TicketStatusChanged: {
+    kind: 'ticket.status_changed',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Ticket ${data.number} moved from ${data.from} to ${data.to}`,
+            refs: { ticketId: data.ticketId },
+          },
+  },
+  // Internal: how the desk performs is the desk's business, not the customer's.
+  TicketSlaBreached: {
+    kind: 'ticket.sla_breached',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Ticket ${data.number} missed its ${data.target} target (due ${data.dueAt})`,
+            refs: { ticketId: data.ticketId },
+            visibility: 'staff',
+          },
+  },
+  TicketResolved: {
+    kind: 'ticket.resolved',
+    project: ({ data }) =>
+      data.customerId === undefined
+        ? undefined
+        : {
+            customerId: data.customerId,
+            title: `Ticket ${data.number} resolved`,
+            refs: { ticketId: data.ticketId },
+          },
+  },
+  LoyaltyPointsChanged: {
+    kind: 'loyalty.points_changed',
+    project: ({ data }) => ({
+      customerId: data.customerId,
+      title: `${LOYALTY_TITLES[data.kind]} ${plural(Math.abs(data.points), 'point', 'points')}; balance ${data.balance}`,
+      refs: {
+        entryId: data.entryId,
+        ...(data.orderId === undefined ? {} : { orderId: data.orderId }),
+        ...(data.returnId === undefined ? {} : { returnId: data.returnId }),
+      },
+    }),
   },
 } as const satisfies TimelineMappings;
 

@@ -33,6 +33,8 @@ const { timelineItem } = await import('#functions/timeline/handler.ts');
 const NOT_ON_TIMELINE: Readonly<Partial<Record<EventType, string>>> = {
   OpportunityUpdated:
     'A change of amount, date or owner without a stage change is pipeline detail, kept in the opportunity’s history',
+  TicketSlaChanged: 'The SLA clock’s bookkeeping; the due times are on the ticket itself',
+  TicketSlaWarning: 'An early warning for agents; only an actual breach is worth a timeline entry',
 };
 
 /** What each sample must project to (titles read as a person would). */
@@ -144,6 +146,41 @@ const expected: { [T in TimelineEventType]: object } = {
     title: 'Opportunity moved from prospecting to proposal: 45000.00 EUR',
     refs: { opportunityId: '01JQ7B0B2C3D4E5F6G7H8J9K0P' },
     visibility: 'staff',
+  },
+  TicketCreated: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'ticket.created',
+    title: 'Ticket TCK-000123 opened (complaint, normal): Parcel arrived damaged',
+    refs: { ticketId: '01JR2B5C7D9E1F3G5H7J9K1M3P', orderId: '8M4Q2ZK7XH3W9R5T1V6N0B2C4D' },
+    visibility: 'customer',
+  },
+  TicketStatusChanged: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'ticket.status_changed',
+    title: 'Ticket TCK-000123 moved from OPEN to PENDING',
+    refs: { ticketId: '01JR2B5C7D9E1F3G5H7J9K1M3P' },
+    visibility: 'customer',
+  },
+  TicketSlaBreached: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'ticket.sla_breached',
+    title: 'Ticket TCK-000123 missed its response target (due 2026-03-03T13:15:00.000Z)',
+    refs: { ticketId: '01JR2B5C7D9E1F3G5H7J9K1M3P' },
+    visibility: 'staff',
+  },
+  TicketResolved: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'ticket.resolved',
+    title: 'Ticket TCK-000123 resolved',
+    refs: { ticketId: '01JR2B5C7D9E1F3G5H7J9K1M3P' },
+    visibility: 'customer',
+  },
+  LoyaltyPointsChanged: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'loyalty.points_changed',
+    title: 'Earned 48 points; balance 148',
+    refs: { entryId: '01JR2B5C7D9E1F3G5H7J9K1M3Y', orderId: '8M4Q2ZK7XH3W9R5T1V6N0B2C4D' },
+    visibility: 'customer',
   },
   OpportunityWon: {
     customerId: '01JQ7B0B2C3D4E5F6G7H8J9K0Q',
