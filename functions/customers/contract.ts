@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { ConsentSource, InteractionKind } from '#events/customers.ts';
-import { CustomerId } from '#functions/orders/contract.ts';
+import { CustomerId } from '#functions/orders/inputs.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { IsoTimestamp, pageQueryShape, queryParams } from '#shared/schemas.ts';
 import { MIN_SEARCH_CHARS } from './rules.ts';

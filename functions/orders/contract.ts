@@ -5,40 +5,11 @@
 import * as z from 'zod';
 import { OrderChannel, OrderLineData, OrderStatus } from '#events/orders.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
-import { Currency, IsoTimestamp, Money, pageQueryShape, queryParams, Sku } from '#shared/schemas.ts';
-import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from './rules.ts';
+import { Currency, IsoTimestamp, Money, pageQueryShape, queryParams } from '#shared/schemas.ts';
+import { CouponCode, CustomerId, OrderId, OrderLineInput, ShippingAddressInput } from './inputs.ts';
+import { MAX_ORDER_LINES } from './rules.ts';
 
-/** 26 Crockford base32 characters: derived from the caller and their Idempotency-Key. */
-export const OrderId = z
-  .string()
-  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Must be an order id')
-  .meta({ description: 'Order id (26 characters, Crockford base32)', example: '7R3G0B5QZ6X1M9D2K4T8V0W5YC' });
-
-/** A customer id is the customer's token `sub`. */
-export const CustomerId = z
-  .string()
-  .regex(/^[\w.:@|+-]{1,128}$/, 'Letters, digits and . _ : @ | + -; at most 128 characters')
-  .meta({ description: "The customer's id (their token's `sub`)" });
-
-export const CouponCode = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'Letters, digits, dash or underscore; at most 64 characters');
-
-export const ShippingAddressInput = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200),
-    line1: z.string().trim().min(1).max(200),
-    line2: z.string().trim().min(1).max(200).optional(),
-    city: z.string().trim().min(1).max(100),
-    postalCode: z.string().trim().min(1).max(20),
-    country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code such as DE'),
-  })
-  .meta({ id: 'ShippingAddress' });
-
-export const OrderLineInput = z.strictObject({
-  sku: Sku,
-  quantity: z.int().min(1).max(MAX_LINE_QUANTITY),
-});
+export { CouponCode, CustomerId, OrderId, OrderLineInput, ShippingAddressInput } from './inputs.ts';
 
 export const PlaceOrderInput = z
   .strictObject({

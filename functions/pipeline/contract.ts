@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { InteractionKind } from '#events/customers.ts';
 import { OrderChannel } from '#events/orders.ts';
-import { OrderLineInput, ShippingAddressInput } from '#functions/orders/contract.ts';
+import { OrderLineInput, ShippingAddressInput } from '#functions/orders/inputs.ts';
 import { MAX_ORDER_LINES } from '#functions/orders/rules.ts';
 import { AppError } from '#shared/errors.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
