@@ -29,6 +29,14 @@ export const ServiceDeskQuery = queryParams({ from: IsoDate, to: IsoDate })
     path: ['to'],
   });
 
+/**
+ * An object with exactly these keys, each of one schema: in OpenAPI each key is a declared
+ * property (a `z.record` over an enum would leave its required keys undeclared).
+ */
+function keyed<K extends string, S extends z.ZodType>(keys: readonly K[], schema: S) {
+  return z.object(Object.fromEntries(keys.map((k) => [k, schema])) as Record<K, S>);
+}
+
 const Percent = z
   .number()
   .min(0)
@@ -65,7 +73,7 @@ export const ServiceDeskFigures = z
 export type ServiceDeskFigures = z.infer<typeof ServiceDeskFigures>;
 
 export const ServiceDeskTypeFigures = ServiceDeskFigures.extend({
-  byPriority: z.record(TicketPriority, ServiceDeskFigures),
+  byPriority: keyed(TicketPriority.options, ServiceDeskFigures),
 }).meta({ id: 'ServiceDeskTypeFigures' });
 
 export const ServiceDeskDay = z
@@ -74,7 +82,7 @@ export const ServiceDeskDay = z
 
 export const ServiceDeskBacklog = z
   .object({
-    byStatus: z.record(TicketStatus, z.int()).meta({ description: 'Tickets in each status now' }),
+    byStatus: keyed(TicketStatus.options, z.int()).meta({ description: 'Tickets in each status now' }),
     open: z.int().meta({ description: 'Tickets still to be worked on: NEW + OPEN + PENDING' }),
   })
   .meta({ id: 'ServiceDeskBacklog' });
@@ -84,8 +92,8 @@ export const ServiceDeskReport = z
     from: IsoDate,
     to: IsoDate,
     totals: ServiceDeskFigures,
-    byType: z.record(TicketType, ServiceDeskTypeFigures),
-    byPriority: z.record(TicketPriority, ServiceDeskFigures),
+    byType: keyed(TicketType.options, ServiceDeskTypeFigures),
+    byPriority: keyed(TicketPriority.options, ServiceDeskFigures),
     /** Every day of the range, in order, quiet days included. */
     days: z.array(ServiceDeskDay),
     /** Current counts, whatever the range. */
