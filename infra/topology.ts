@@ -317,6 +317,24 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    serviceDeskReports: {
+      entry: 'functions/reports/service-desk-consumer.ts',
+      description: 'Per-day service-desk counters and the backlog by status, from the ticket events',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('TicketCreated', 'TicketStatusChanged', 'TicketResolved'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // Every ticket event adds to its day × type row and its backlog shard: two batches at a
+        // time keep those rows' transactions from conflicting into the DLQ under a burst.
+        maxConcurrency: 2,
+      },
+    },
   },
 } as const satisfies Topology;
 

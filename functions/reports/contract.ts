@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { OrderChannel } from '#events/orders.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { queryParams } from '#shared/schemas.ts';
+import { getServiceDeskReportRoute } from './service-desk-contract.ts';
 
 /** The longest range one request may cover, in days (both ends included). */
 export const MAX_REPORT_DAYS = 366;
@@ -68,7 +69,7 @@ export type SalesReport = z.infer<typeof SalesReport>;
 
 export const reportsTag: ApiTag = {
   name: 'reports',
-  description: 'Sales figures kept up to date from the order events, for staff.',
+  description: 'Sales and service-desk figures kept up to date from the order and ticket events, for staff.',
 };
 
 export const reportsRoutes = {
@@ -90,4 +91,5 @@ export const reportsRoutes = {
     query: SalesQuery,
     responses: { 200: { description: 'The report, one entry per day of the range', schema: SalesReport } },
   }),
+  getServiceDeskReport: getServiceDeskReportRoute,
 } as const;

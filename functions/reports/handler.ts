@@ -1,8 +1,10 @@
-/** Reports API: thin handler over the sales counters (read only). */
+/** Reports API: thin handler over the sales and service-desk counters (read only). */
 import { httpApi, json } from '#shared/http/handler.ts';
 import { reportsRoutes } from './contract.ts';
 import { readSalesReport } from './sales.ts';
+import { readServiceDeskReport } from './service-desk.ts';
 
 export const handler = httpApi(reportsRoutes, {
   getSalesReport: async ({ query }) => json(await readSalesReport(query.from, query.to)),
+  getServiceDeskReport: async ({ query }) => json(await readServiceDeskReport(query.from, query.to)),
 });
