@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { OrderChannel } from '#events/orders.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { queryParams } from '#shared/schemas.ts';
+import { getCustomerReport } from './insights-contract.ts';
 
 /** The longest range one request may cover, in days (both ends included). */
 export const MAX_REPORT_DAYS = 366;
@@ -90,4 +91,5 @@ export const reportsRoutes = {
     query: SalesQuery,
     responses: { 200: { description: 'The report, one entry per day of the range', schema: SalesReport } },
   }),
+  getCustomerReport,
 } as const;

@@ -1,8 +1,11 @@
-/** Reports API: thin handler over the sales counters (read only). */
+/** Reports API: thin handler over the sales counters and the customer-insights counters (read only). */
 import { httpApi, json } from '#shared/http/handler.ts';
 import { reportsRoutes } from './contract.ts';
+import { readCustomerInsights } from './customer-insights.ts';
 import { readSalesReport } from './sales.ts';
 
 export const handler = httpApi(reportsRoutes, {
   getSalesReport: async ({ query }) => json(await readSalesReport(query.from, query.to)),
+  getCustomerReport: async ({ query }) =>
+    json(await readCustomerInsights(query.currency, query.months, new Date().toISOString())),
 });
