@@ -185,6 +185,16 @@ function statePut(
   } satisfies TransactWrite;
 }
 
+/** Counter attributes, aliased: several are (or may become) DynamoDB reserved words. */
+const NAMES = {
+  '#currency': 'currency',
+  '#month': 'month',
+  '#frequency': 'frequency',
+  '#monetary': 'monetary',
+  '#shard': 'shard',
+  '#customers': 'customers',
+} as const;
+
 const CellCount = z.looseObject({ customers: z.int().default(0) });
 
 /**
@@ -214,7 +224,8 @@ export async function cellMoves(
             Delete: {
               TableName: tableName,
               Key: key,
-              ConditionExpression: 'customers = :one',
+              ConditionExpression: '#customers = :one',
+              ExpressionAttributeNames: { '#customers': 'customers' },
               ExpressionAttributeValues: { ':one': 1 },
             },
           }
@@ -222,8 +233,9 @@ export async function cellMoves(
             Update: {
               TableName: tableName,
               Key: key,
-              UpdateExpression: 'SET updatedAt = :now ADD customers :minus',
-              ConditionExpression: 'customers > :one',
+              UpdateExpression: 'SET updatedAt = :now ADD #customers :minus',
+              ConditionExpression: '#customers > :one',
+              ExpressionAttributeNames: { '#customers': 'customers' },
               ExpressionAttributeValues: { ':one': 1, ':minus': -1, ':now': now },
             },
           },
@@ -235,9 +247,9 @@ export async function cellMoves(
         TableName: tableName,
         Key: rfmCellKey(currency, to, shard),
         UpdateExpression:
-          'SET entity = :entity, currency = :currency, #month = :month, frequency = :f, monetary = :m, ' +
-          'shard = :shard, updatedAt = :now ADD customers :one',
-        ExpressionAttributeNames: { '#month': 'month' },
+          'SET entity = :entity, #currency = :currency, #month = :month, #frequency = :f, #monetary = :m, ' +
+          '#shard = :shard, updatedAt = :now ADD #customers :one',
+        ExpressionAttributeNames: NAMES,
         ExpressionAttributeValues: {
           ':entity': 'RfmCell',
           ':currency': currency,
@@ -268,9 +280,15 @@ function cohortAdd(
       TableName: tableName,
       Key: cohortKey(currency, cohort, month, shard),
       UpdateExpression:
-        'SET entity = :entity, currency = :currency, cohort = :cohort, #month = :month, shard = :shard, ' +
-        'updatedAt = :now ADD customers :delta',
-      ExpressionAttributeNames: { '#month': 'month' },
+        'SET entity = :entity, #currency = :currency, #cohort = :cohort, #month = :month, #shard = :shard, ' +
+        'updatedAt = :now ADD #customers :delta',
+      ExpressionAttributeNames: {
+        '#currency': 'currency',
+        '#cohort': 'cohort',
+        '#month': 'month',
+        '#shard': 'shard',
+        '#customers': 'customers',
+      },
       ExpressionAttributeValues: {
         ':entity': 'CohortCounter',
         ':currency': currency,
