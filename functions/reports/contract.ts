@@ -69,7 +69,7 @@ export type SalesReport = z.infer<typeof SalesReport>;
 
 export const reportsTag: ApiTag = {
   name: 'reports',
-  description: 'Sales figures kept up to date from the order events, for staff.',
+  description: 'Sales figures and customer insights (RFM, cohorts) kept up to date from the order events, for staff.',
 };
 
 export const reportsRoutes = {
