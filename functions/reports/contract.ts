@@ -69,7 +69,8 @@ export type SalesReport = z.infer<typeof SalesReport>;
 
 export const reportsTag: ApiTag = {
   name: 'reports',
-  description: 'Sales figures and customer insights (RFM, cohorts) kept up to date from the order events, for staff.',
+  description:
+    'Sales figures and customer insights (RFM, cohorts) kept up to date from the order events, for staff.',
 };
 
 export const reportsRoutes = {
