@@ -28,6 +28,22 @@ const Month = z
 const ScoreValue = z.int().min(1).max(5);
 const Segment = z.enum(RFM_SEGMENTS);
 
+/** Every segment named, each with its customers (an object, so OpenAPI lists the names). */
+const SegmentCounts = z
+  .object({
+    champions: z.int(),
+    loyal_customers: z.int(),
+    potential_loyalists: z.int(),
+    new_customers: z.int(),
+    promising: z.int(),
+    need_attention: z.int(),
+    about_to_sleep: z.int(),
+    at_risk: z.int(),
+    cannot_lose_them: z.int(),
+    hibernating: z.int(),
+  } satisfies Record<(typeof RFM_SEGMENTS)[number], z.ZodInt>)
+  .meta({ description: 'Customers per named segment, every segment listed' });
+
 const ValueRange = z.object({
   score: ScoreValue,
   customers: z.int(),
@@ -68,7 +84,7 @@ export const CustomerReport = z
           }),
         )
         .meta({ description: 'Non-empty RFM cells, best first' }),
-      segments: z.record(Segment, z.int()).meta({ description: 'Customers per named segment, all listed' }),
+      segments: SegmentCounts,
     }),
     cohorts: z
       .array(
