@@ -82,16 +82,24 @@ describe('Local runtime: customer insights', () => {
       { recency: 3, frequency: 2, monetary: 3, segment: 'need_attention', customers: 1 },
       { recency: 3, frequency: 2, monetary: 1, segment: 'about_to_sleep', customers: 1 },
     ];
+    const read = async () => {
+      const res = await api.request<Report>('GET', `/reports/customers?currency=${CURRENCY}&months=2`, {
+        token: staff,
+      });
+      expect(res.status).toBe(200);
+      return res.body;
+    };
     const report = await eventually(
       async () => {
-        const res = await api.request<Report>('GET', `/reports/customers?currency=${CURRENCY}&months=2`, {
-          token: staff,
-        });
-        expect(res.status).toBe(200);
-        return JSON.stringify(res.body.rfm.cells) === JSON.stringify(expectedCells) ? res.body : undefined;
+        const body = await read();
+        return JSON.stringify(body.rfm.cells) === JSON.stringify(expectedCells) ? body : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 300, what: 'the insights report to reflect the orders' },
-    );
+      { timeoutMs: 60_000, intervalMs: 500, what: 'the insights report to reflect the orders' },
+    ).catch(async (error: unknown) => {
+      // Say what the report shows instead, not only that it timed out.
+      expect((await read()).rfm.cells).toEqual(expectedCells);
+      throw error;
+    });
 
     // Assess
     const month = new Date().toISOString().slice(0, 7);
@@ -109,7 +117,7 @@ describe('Local runtime: customer insights', () => {
     ]);
     expect(report.cohorts).toHaveLength(2);
     expect(report.cohorts.at(-1)).toEqual({ cohort: month, customers: 3, retained: [3] });
-  });
+  }, 120_000);
 
   it('is for staff only and validates its query', async () => {
     const customer = await api.token(uniqueId('insights-nosy').toLowerCase());
