@@ -335,6 +335,25 @@ export const topology = {
         maxConcurrency: 2,
       },
     },
+    customerInsights: {
+      entry: 'functions/reports/insights-consumer.ts',
+      description: 'Customer insights: per-customer RFM state, RFM histogram cells and cohort counters',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderPlaced', 'OrderCancelled', 'CreditNoteIssued'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // Every order moves its customer between shared rows (a histogram cell, a cohort × month
+        // counter) in the currency's partition: two batches at a time keep those conditional
+        // writes from conflicting into the DLQ under a burst; the rows are sharded as well.
+        maxConcurrency: 2,
+      },
+    },
   },
 } as const satisfies Topology;
 

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { OrderChannel } from '#events/orders.ts';
 import { type ApiTag, defineRoute } from '#shared/http/contract.ts';
 import { queryParams } from '#shared/schemas.ts';
+import { getCustomerReport } from './insights-contract.ts';
 import { getServiceDeskReportRoute } from './service-desk-contract.ts';
 
 /** The longest range one request may cover, in days (both ends included). */
@@ -69,7 +70,8 @@ export type SalesReport = z.infer<typeof SalesReport>;
 
 export const reportsTag: ApiTag = {
   name: 'reports',
-  description: 'Sales and service-desk figures kept up to date from the order and ticket events, for staff.',
+  description:
+    'Sales figures, customer insights (RFM, cohorts) and service-desk figures, kept up to date from the order and ticket events, for staff.',
 };
 
 export const reportsRoutes = {
@@ -92,4 +94,5 @@ export const reportsRoutes = {
     responses: { 200: { description: 'The report, one entry per day of the range', schema: SalesReport } },
   }),
   getServiceDeskReport: getServiceDeskReportRoute,
+  getCustomerReport,
 } as const;
