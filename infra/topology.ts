@@ -341,7 +341,13 @@ export function allRoutes(t: Topology = topology): { functionName: string; route
 export function functionEnvironment(
   name: string,
   fn: FunctionSpec,
-  resources: { tableName: string; busName: string; secretArns?: Readonly<Record<string, string>> },
+  resources: {
+    tableName: string;
+    busName: string;
+    secretArns?: Readonly<Record<string, string>>;
+    /** The sender address and ops topic ARN, given to functions whose `sends` names them. */
+    messaging?: { readonly mailFrom: string; readonly opsTopicArn: string };
+  },
   t: Topology = topology,
 ): Record<string, string> {
   // In AWS each secret's ARN (the stack passes them); locally the runtime passes values instead.
@@ -359,6 +365,8 @@ export function functionEnvironment(
     POWERTOOLS_METRICS_NAMESPACE: 'Storeline',
     NODE_OPTIONS: '--enable-source-maps',
     ...secretArns,
+    ...(fn.sends?.email && resources.messaging ? { MAIL_FROM: resources.messaging.mailFrom } : {}),
+    ...(fn.sends?.opsTopic && resources.messaging ? { OPS_TOPIC_ARN: resources.messaging.opsTopicArn } : {}),
     ...fn.environment,
   };
 }
