@@ -209,7 +209,7 @@ function handleSes(
   body: string,
   res: ServerResponse,
   options: MessagingEndpointOptions,
-): void {
+) {
   if (!(method === 'POST' && path === '/v2/email/outbound-emails')) {
     return sesReply(res, 404, { message: `${method} ${path} is not emulated` }, 'NotFoundException');
   }
@@ -348,7 +348,7 @@ function messageAttributes(form: URLSearchParams): Map<string, { type: string; v
   return found;
 }
 
-function handleSns(body: string, res: ServerResponse, options: MessagingEndpointOptions): void {
+function handleSns(body: string, res: ServerResponse, options: MessagingEndpointOptions) {
   const form = new URLSearchParams(body);
   const action = form.get('Action');
   try {
