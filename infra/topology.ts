@@ -317,6 +317,35 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    receipts: {
+      entry: 'functions/receipts/consumer.ts',
+      description: 'eReceipts: emails the customer their invoice, at most once per invoice, unless opted out',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      table: 'readWrite',
+      sends: { email: true },
+      consumer: {
+        events: subscribeTo('InvoiceIssued'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 180,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // SES has a per-account sending rate (1/s in the sandbox, 14/s at first in production):
+        // two batches at a time, each sending one by one, keep a burst of invoices below it;
+        // the queue absorbs the burst.
+        maxConcurrency: 2,
+      },
+    },
+    receiptsApi: {
+      entry: 'functions/receipts/handler.ts',
+      description: 'Sends an invoice’s receipt again on request (its customer or staff)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      sends: { email: true },
+      routes: httpRoutes.receipts,
+    },
   },
 } as const satisfies Topology;
 
