@@ -13,6 +13,7 @@ import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { pipelineRoutes, pipelineTag } from './pipeline/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
+import { receiptRoutes, receiptsTag } from './receipts/contract.ts';
 import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
@@ -31,6 +32,7 @@ export const httpRoutes = {
   webhooks: webhookRoutes,
   invoices: invoiceRoutes,
   replenishment: replenishmentRoutes,
+  receipts: receiptRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -65,5 +67,6 @@ export const apiMeta: ApiMeta = {
     webhooksTag,
     invoicesTag,
     replenishmentTag,
+    receiptsTag,
   ],
 };

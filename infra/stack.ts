@@ -4,7 +4,7 @@
  * says so — a stream subscription, an SQS consumer and schedules; every function and dead-letter
  * queue is on the dashboard and alarmed.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -13,6 +13,7 @@ import { EventConsumer } from './constructs/event-consumer.ts';
 import { StorelineFunction } from './constructs/function.ts';
 import { FunctionSchedules } from './constructs/function-schedules.ts';
 import { StorelineHttpApi } from './constructs/http-api.ts';
+import { DEFAULT_SENDER_DOMAIN, Messaging } from './constructs/messaging.ts';
 import { pascalCase } from './constructs/names.ts';
 import { Observability } from './constructs/observability.ts';
 import { TableStreamSubscription } from './constructs/stream-subscription.ts';
@@ -22,6 +23,11 @@ import { allRoutes, functionEntries, topology as storelineTopology, type Topolog
 export interface StorelineStackProps extends StackProps {
   /** What to deploy. Default: Storeline's topology; tests pass small synthetic ones. */
   readonly topology?: Topology;
+  /**
+   * The domain emails are sent from (an SES domain identity, docs/deployment.md). Default: the
+   * `senderDomain` context (`cdk deploy -c senderDomain=shop.example.com`), else `storeline.example`.
+   */
+  readonly senderDomain?: string;
 }
 
 export class StorelineStack extends Stack {
@@ -36,6 +42,8 @@ export class StorelineStack extends Stack {
   readonly consumers: ReadonlyMap<string, EventConsumer>;
   readonly schedules: ReadonlyMap<string, FunctionSchedules>;
   readonly observability: Observability;
+  /** The SES sender identity and the functions' messaging grants. */
+  readonly messaging: Messaging;
 
   constructor(scope: Construct, id: string, props: StorelineStackProps = {}) {
     super(scope, id, {
@@ -47,6 +55,15 @@ export class StorelineStack extends Stack {
 
     this.table = new StorelineTable(this, 'Table', topology.table);
     this.bus = new StorelineBus(this, 'Bus', topology.bus);
+    const senderDomain: unknown =
+      props.senderDomain ?? this.node.tryGetContext('senderDomain') ?? DEFAULT_SENDER_DOMAIN;
+    if (typeof senderDomain !== 'string') throw new Error('Context senderDomain must be a string');
+    this.messaging = new Messaging(this, 'Messaging', {
+      senderDomain,
+      email: functionEntries(topology).some(([, spec]) => spec.sends?.email === true),
+    });
+    // The ops topic is the alarm topic, made below with the dashboard: resolved at synthesis.
+    const opsTopicArn = Lazy.string({ produce: () => this.observability.alarmTopic.topicArn });
 
     const functions = new Map<string, StorelineFunction>();
     const handlers = new Map<string, IFunction>();
@@ -57,6 +74,7 @@ export class StorelineStack extends Stack {
         table: this.table,
         bus: this.bus,
         topology,
+        ...(spec.sends ? { messaging: { mailFrom: this.messaging.mailFrom, opsTopicArn } } : {}),
       });
       functions.set(name, fn);
       handlers.set(name, fn.function);
@@ -121,6 +139,17 @@ export class StorelineStack extends Stack {
         .filter(([, spec]) => spec.stream !== undefined)
         .map(([name]) => `${topology.service}-${name}`),
     });
+
+    for (const [name, spec] of functionEntries(topology)) {
+      const fn = functions.get(name);
+      if (fn && spec.sends) {
+        this.messaging.grantSends(
+          { grantee: fn.function, scope: fn },
+          spec.sends,
+          this.observability.alarmTopic,
+        );
+      }
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'UserPoolId', { value: this.http.userPool.userPoolId });

@@ -317,6 +317,35 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    receipts: {
+      entry: 'functions/receipts/consumer.ts',
+      description: 'eReceipts: emails the customer their invoice, at most once per invoice, unless opted out',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      table: 'readWrite',
+      sends: { email: true },
+      consumer: {
+        events: subscribeTo('InvoiceIssued'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 180,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // SES has a per-account sending rate (1/s in the sandbox, 14/s at first in production):
+        // two batches at a time, each sending one by one, keep a burst of invoices below it;
+        // the queue absorbs the burst.
+        maxConcurrency: 2,
+      },
+    },
+    receiptsApi: {
+      entry: 'functions/receipts/handler.ts',
+      description: 'Sends an invoice’s receipt again on request (its customer or staff)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      sends: { email: true },
+      routes: httpRoutes.receipts,
+    },
     serviceDeskReports: {
       entry: 'functions/reports/service-desk-consumer.ts',
       description: 'Per-day service-desk counters and the backlog by status, from the ticket events',
@@ -378,7 +407,13 @@ export function allRoutes(t: Topology = topology): { functionName: string; route
 export function functionEnvironment(
   name: string,
   fn: FunctionSpec,
-  resources: { tableName: string; busName: string; secretArns?: Readonly<Record<string, string>> },
+  resources: {
+    tableName: string;
+    busName: string;
+    secretArns?: Readonly<Record<string, string>>;
+    /** The sender address and ops topic ARN, given to functions whose `sends` names them. */
+    messaging?: { readonly mailFrom: string; readonly opsTopicArn: string };
+  },
   t: Topology = topology,
 ): Record<string, string> {
   // In AWS each secret's ARN (the stack passes them); locally the runtime passes values instead.
@@ -396,6 +431,8 @@ export function functionEnvironment(
     POWERTOOLS_METRICS_NAMESPACE: 'Storeline',
     NODE_OPTIONS: '--enable-source-maps',
     ...secretArns,
+    ...(fn.sends?.email && resources.messaging ? { MAIL_FROM: resources.messaging.mailFrom } : {}),
+    ...(fn.sends?.opsTopic && resources.messaging ? { OPS_TOPIC_ARN: resources.messaging.opsTopicArn } : {}),
     ...fn.environment,
   };
 }

@@ -172,6 +172,16 @@ export const errorCatalogue = {
         .meta({ description: 'Each line refused: ordered, already received, and requested now' }),
     },
   },
+  RECIPIENT_UNAVAILABLE: {
+    status: 422,
+    title: 'Recipient unavailable',
+    when: 'A message cannot be sent: the customer has no address on the channel, or turned this kind of message off; nothing was sent',
+    members: {
+      reason: z
+        .enum(['no_email', 'opted_out'])
+        .meta({ description: '`no_email`: no address to send to; `opted_out`: the customer turned it off' }),
+    },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }

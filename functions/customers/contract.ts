@@ -49,6 +49,9 @@ export const UpdateCustomerInput = z
     name: PersonName.optional(),
     phone: Phone.nullable().optional().meta({ description: 'A number, or `null` to remove it' }),
     marketingConsent: ConsentInput.optional(),
+    eReceipts: z.boolean().optional().meta({
+      description: 'Receipts by email when an order is invoiced (default `true`); not marketing consent',
+    }),
   })
   .refine((change) => Object.values(change).some((v) => v !== undefined), 'Name at least one field to change')
   .meta({ id: 'UpdateCustomerInput' });
@@ -73,6 +76,9 @@ export const CustomerView = z
     phone: z.string().optional(),
     marketingConsent: z.object({ email: ConsentStateView, sms: ConsentStateView }),
     version: z.int().min(1).meta({ description: 'Send it back as `If-Match` to change the customer' }),
+    eReceipts: z.boolean().meta({
+      description: 'Whether receipts are emailed when an order is invoiced (transactional, not marketing)',
+    }),
     origin: z.enum(['staff', 'order', 'webhook', 'lead']),
     createdAt: IsoTimestamp,
     updatedAt: IsoTimestamp,

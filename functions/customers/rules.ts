@@ -43,6 +43,11 @@ export const CustomerRecord = z.object({
   createdBy: z.string(),
   /** Fingerprint of the `POST /customers` that created it under an Idempotency-Key. */
   requestHash: z.string().optional(),
+  /**
+   * Whether the customer wants receipts by email (eReceipts); absent means yes. Not marketing
+   * consent: receipts are transactional, and `mayMarket` never looks at this.
+   */
+  eReceipts: z.boolean().optional(),
 });
 export type Customer = z.infer<typeof CustomerRecord>;
 
@@ -95,6 +100,11 @@ export function mayMarket(customer: Pick<Customer, 'marketingConsent'>, channel:
   return customer.marketingConsent[channel].granted === true;
 }
 
+/** Whether the customer gets eReceipts: yes unless they turned them off. */
+export function wantsEReceipts(customer: Pick<Customer, 'eReceipts'>): boolean {
+  return customer.eReceipts !== false;
+}
+
 /** The consent a new customer starts with: explicit choices recorded with their source. */
 export function initialConsent(
   requested: Partial<Record<ConsentChannel, boolean>> | undefined,
@@ -111,6 +121,8 @@ export interface CustomerChange {
   readonly name?: string | undefined;
   readonly phone?: string | null | undefined;
   readonly marketingConsent?: Partial<Record<ConsentChannel, boolean>> | undefined;
+  /** eReceipts on or off (not marketing consent). */
+  readonly eReceipts?: boolean | undefined;
 }
 
 export interface AppliedChange {
@@ -144,6 +156,10 @@ export function applyChange(customer: Customer, change: CustomerChange, ctx: Cus
     else next.phone = change.phone;
     changed.push('phone');
   }
+  if (change.eReceipts !== undefined && change.eReceipts !== wantsEReceipts(customer)) {
+    next.eReceipts = change.eReceipts;
+    changed.push('eReceipts');
+  }
   const consentChanges: AppliedChange['consentChanges'] = [];
   for (const channel of CHANNELS) {
     const granted = change.marketingConsent?.[channel];
@@ -160,7 +176,7 @@ export function applyChange(customer: Customer, change: CustomerChange, ctx: Cus
 }
 
 /** Fields a customer may change on their own record; staff may change every field. */
-export const SELF_EDITABLE_FIELDS = ['name', 'phone', 'marketingConsent'] as const;
+export const SELF_EDITABLE_FIELDS = ['name', 'phone', 'marketingConsent', 'eReceipts'] as const;
 
 /**
  * The fields of a change a customer may not make on their own record (empty when allowed). A

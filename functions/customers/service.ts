@@ -16,7 +16,7 @@ import {
   tryCreateCustomer,
   updateCustomer,
 } from './customers.ts';
-import { fieldsNotSelfEditable, parseIfMatch } from './rules.ts';
+import { fieldsNotSelfEditable, parseIfMatch, wantsEReceipts } from './rules.ts';
 import { searchCustomers } from './search.ts';
 
 /** What clients see: no fingerprint, no creator. */
@@ -31,6 +31,7 @@ export function customerView(customer: Customer): CustomerView {
       sms: { ...customer.marketingConsent.sms },
     },
     version: customer.version,
+    eReceipts: wantsEReceipts(customer),
     origin: customer.origin,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,

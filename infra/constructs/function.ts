@@ -56,6 +56,8 @@ export interface StorelineFunctionProps {
   readonly topology?: Topology;
   /** Days the function's logs are kept. Default: one month. */
   readonly logRetention?: RetentionDays;
+  /** `MAIL_FROM` and `OPS_TOPIC_ARN` for a function whose `sends` names them (constructs/messaging.ts). */
+  readonly messaging?: { readonly mailFrom: string; readonly opsTopicArn: string };
 }
 
 /**
@@ -148,6 +150,7 @@ export class StorelineFunction extends Construct {
           tableName: table.tableName,
           busName: bus.eventBusName,
           secretArns: Object.fromEntries([...secrets].map(([name, secret]) => [name, secret.secretArn])),
+          ...(props.messaging ? { messaging: props.messaging } : {}),
         },
         props.topology ?? topology,
       ),
@@ -194,6 +197,11 @@ export class StorelineFunction extends Construct {
   private acknowledgeWildcards(spec: FunctionSpec, table: ITable): void {
     const star = ['xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing)'];
     if (spec.stream) star.push('dynamodb:ListStreams (stream event source mapping)');
+    if (spec.sends?.sms)
+      star.push(
+        'sns:Publish to phone numbers (an SMS has no resource ARN; publishing to topics is denied unless the ' +
+          'function also notifies the ops topic, whose allow a topic-wide deny would cancel)',
+      );
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${star.join(' and ')} support no resource-level permissions, so IAM only accepts Resource "*".`,

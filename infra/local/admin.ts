@@ -8,10 +8,14 @@
  *   POST /_local/queues/{name}/redrive      moves a consumer's DLQ messages back to its queue
  *   GET  /_local/streams                    stream subscriptions: checkpoints, failures given up on
  *   GET  /_local/events?limit=              the bus's most recent events and who received them
+ *   GET  /_local/messages?to=&channel=&limit=
+ *                                           emails, SMS and ops notifications sent (the mailbox),
+ *                                           newest first; `channel` is email, sms or ops
  */
 import type { HttpResult } from '#shared/http/contract.ts';
 import type { LocalBackbone } from './backbone.ts';
 import type { LocalRequest } from './gateway.ts';
+import type { LocalMailbox } from './messaging.ts';
 import type { LocalQueue, StoredMessage } from './sqs.ts';
 
 const ok = (body: unknown, status = 200): HttpResult => ({ status, body });
@@ -48,8 +52,17 @@ function queueView(queue: LocalQueue) {
 
 export function localAdmin(
   backbone: LocalBackbone,
+  mailbox?: LocalMailbox,
 ): (request: LocalRequest) => Promise<HttpResult | undefined> {
   return async ({ method, path, query }) => {
+    if (method === 'GET' && path === '/_local/messages' && mailbox) {
+      const channel = query.get('channel') ?? undefined;
+      if (channel !== undefined && !['email', 'sms', 'ops'].includes(channel)) {
+        return { status: 400, body: { message: 'channel must be email, sms or ops' } };
+      }
+      const limit = Math.min(Math.max(Number(query.get('limit') ?? 50) || 50, 1), 1000);
+      return ok({ items: mailbox.list({ to: query.get('to') ?? undefined, channel, limit }) });
+    }
     if (method === 'GET' && path === '/_local/queues') {
       return ok({
         queues: [...backbone.queues.entries()].map(([consumer, { queue, dlq }]) => ({

@@ -104,6 +104,7 @@ try {
       `  Functions  ${functions.join(', ')}`,
       `  Events     bus "${runtime.topology.bus.name}" at ${runtime.eventBridgeEndpoint}; queues ${[...runtime.backbone.queues.keys()].join(', ')}`,
       `             SQS endpoint ${runtime.sqsEndpoint}; npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,
+      `  Messages   SES v2 and SNS at ${runtime.messagingEndpoint}: what would have been sent at ${runtime.url}/_local/messages`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );

@@ -22,6 +22,14 @@ import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost } from './functions.ts';
 import { createGateway, listen } from './gateway.ts';
 import { localIssuer } from './jwt.ts';
+import {
+  addressOf,
+  createMessagingServer,
+  LOCAL_MAIL_FROM,
+  LOCAL_MAILBOX_FILE,
+  LocalMailbox,
+  localOpsTopicArn,
+} from './messaging.ts';
 
 export const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -56,6 +64,10 @@ export interface Runtime {
   readonly sqsEndpoint: string;
   /** Bus, queues and event sources, for inspection. */
   readonly backbone: LocalBackbone;
+  /** Every email, SMS and ops notification functions sent (`GET /_local/messages`). */
+  readonly mailbox: LocalMailbox;
+  /** The local SES v2 and SNS endpoint (`AWS_ENDPOINT_URL_SESV2` / `AWS_ENDPOINT_URL_SNS`). */
+  readonly messagingEndpoint: string;
   readonly host: FunctionHost;
   stop(): Promise<void>;
 }
@@ -88,11 +100,20 @@ export function localFunctionEnvironment(
   t: Topology,
   name: string,
   fn: FunctionSpec,
-  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string },
+  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string; messaging?: string },
   options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics'>,
 ): Record<string, string> {
   return {
-    ...functionEnvironment(name, fn, { tableName: t.table.name, busName: t.bus.name }, t),
+    ...functionEnvironment(
+      name,
+      fn,
+      {
+        tableName: t.table.name,
+        busName: t.bus.name,
+        messaging: { mailFrom: localMailFrom(), opsTopicArn: localOpsTopicArn(LOCAL_REGION) },
+      },
+      t,
+    ),
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -101,6 +122,9 @@ export function localFunctionEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+    ...(endpoints.messaging
+      ? { AWS_ENDPOINT_URL_SESV2: endpoints.messaging, AWS_ENDPOINT_URL_SNS: endpoints.messaging }
+      : {}),
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -113,6 +137,9 @@ export function localFunctionEnvironment(
     ),
   };
 }
+
+/** The local sender: `MAIL_FROM` of this process, else `LOCAL_MAIL_FROM`. */
+export const localMailFrom = (): string => process.env.MAIL_FROM || LOCAL_MAIL_FROM;
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const t = options.topology ?? defaultTopology;
@@ -151,6 +178,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const eventbridge = await backbone.listen();
     stops.push(() => backbone.stop());
+    // SES and SNS: every message lands in the mailbox, kept beside the data when it is on disk.
+    const mailbox = new LocalMailbox(
+      options.dataDir ? join(options.dataDir, LOCAL_MAILBOX_FILE) : undefined,
+      log,
+    );
+    const messagingServer = createMessagingServer({
+      mailbox,
+      region: LOCAL_REGION,
+      verifiedIdentities: [addressOf(localMailFrom()).split('@')[1] ?? ''],
+      topics: [localOpsTopicArn(LOCAL_REGION)],
+    });
+    const messagingEndpoint = `http://127.0.0.1:${await listen(messagingServer, 0)}`;
+    stops.push(
+      () =>
+        new Promise<void>((r) => {
+          messagingServer.close(() => r());
+          messagingServer.closeAllConnections();
+        }),
+    );
     const streams = localStreamsClient(dynamo.endpoint, LOCAL_REGION);
     stops.push(async () => streams.destroy());
 
@@ -162,7 +208,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           t,
           name,
           fn,
-          { dynamodb: dynamo.endpoint, eventbridge, sqs: backbone.sqsEndpoint },
+          { dynamodb: dynamo.endpoint, eventbridge, sqs: backbone.sqsEndpoint, messaging: messagingEndpoint },
           options,
         ),
     });
@@ -179,7 +225,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       host,
       issuer: localIssuer(options.jwtSecret ?? DEFAULT_JWT_SECRET),
       log,
-      extras: localAdmin(backbone),
+      extras: localAdmin(backbone, mailbox),
     });
     const port = await listen(server, options.port);
     stops.push(
@@ -198,6 +244,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       eventBridgeEndpoint: eventbridge,
       sqsEndpoint: backbone.sqsEndpoint,
       backbone,
+      mailbox,
+      messagingEndpoint,
       host,
       stop,
     };

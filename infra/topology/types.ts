@@ -91,6 +91,18 @@ export interface RouteThrottle {
   readonly burstLimit: number;
 }
 
+/**
+ * What a function may send through `#shared/messaging.ts`. Each flag adds the sender's variables
+ * to its environment (`MAIL_FROM`, `OPS_TOPIC_ARN`) and, in AWS, the one grant it needs: email →
+ * `ses:SendEmail`/`SendRawEmail` on the sender identity only; sms → `sns:Publish` to phone numbers
+ * (publishing to any topic denied); opsTopic → `sns:Publish` on the ops topic only.
+ */
+export interface SendsSpec {
+  readonly email?: boolean;
+  readonly sms?: boolean;
+  readonly opsTopic?: boolean;
+}
+
 export interface FunctionSpec {
   /** Repo-relative TypeScript entry exporting `handler`. */
   readonly entry: string;
@@ -121,6 +133,8 @@ export interface FunctionSpec {
    * large to embed in the bundle, e.g. the OpenAPI document.
    */
   readonly assets?: readonly string[];
+  /** Outbound messages it may send (email, SMS, ops notifications); nothing when absent. */
+  readonly sends?: SendsSpec;
 }
 
 export interface Topology {

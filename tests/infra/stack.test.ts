@@ -165,6 +165,10 @@ describe('StorelineStack', () => {
               secretArns: Object.fromEntries(
                 [...stack.functions.get(name)!.secrets].map(([secret, s]) => [secret, s.secretArn]),
               ),
+              messaging: {
+                mailFrom: stack.messaging.mailFrom,
+                opsTopicArn: stack.observability.alarmTopic.topicArn,
+              },
             },
             t,
           ),
