@@ -10,6 +10,7 @@ import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
 import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
+import { loyaltyRoutes, loyaltyTag } from './loyalty/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { pipelineRoutes, pipelineTag } from './pipeline/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
@@ -31,6 +32,7 @@ export const httpRoutes = {
   webhooks: webhookRoutes,
   invoices: invoiceRoutes,
   replenishment: replenishmentRoutes,
+  loyalty: loyaltyRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -65,5 +67,6 @@ export const apiMeta: ApiMeta = {
     webhooksTag,
     invoicesTag,
     replenishmentTag,
+    loyaltyTag,
   ],
 };
