@@ -317,7 +317,7 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
-    loyalty: {
+    loyaltyApi: {
       entry: 'functions/loyalty/handler.ts',
       description: "A customer's loyalty balance and ledger, one Get and one Query per page",
       memoryMb: 256,
@@ -325,7 +325,7 @@ export const topology = {
       table: 'read',
       routes: httpRoutes.loyalty,
     },
-    loyaltyLedger: {
+    loyalty: {
       entry: 'functions/loyalty/consumer.ts',
       description: 'Loyalty points: earned on delivery, taken back on returns, refunded on cancellation',
       memoryMb: 256,

@@ -7,8 +7,8 @@
 import { consumer } from '#events/consumer.ts';
 import { earnForDelivery, refundForCancellation, reverseForReturn } from './loyalty.ts';
 
-export const loyaltyLedger = consumer({
-  name: 'loyaltyLedger',
+export const loyalty = consumer({
+  name: 'loyalty',
   handlers: {
     OrderDelivered: earnForDelivery,
     OrderCancelled: refundForCancellation,
@@ -16,4 +16,4 @@ export const loyaltyLedger = consumer({
   },
 });
 
-export const handler = loyaltyLedger.handler;
+export const handler = loyalty.handler;

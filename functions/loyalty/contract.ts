@@ -43,9 +43,14 @@ export const LoyaltyAccount = z
 export const loyaltyTag: ApiTag = {
   name: 'loyalty',
   description:
-    'Loyalty points: earned when an order is delivered (1 point per whole EUR paid), taken back in ' +
-    'proportion when it is returned, spent at checkout (`loyaltyPoints` on `POST /orders`, 100 points = ' +
-    '1.00 EUR) and given back when that order is cancelled. Every change is a ledger entry.',
+    'Loyalty points. Earned when an order is delivered: 1 point per whole EUR, USD, GBP or CHF (per 5 PLN, ' +
+    'per 10 SEK, NOK or DKK; other currencies earn nothing) of the order’s total before tax, after its ' +
+    'coupon and points. Spent at checkout with `loyaltyPoints` on `POST /orders`: 100 points = 1.00 EUR, ' +
+    'deducted after the coupon and included in the order’s `discount`, inside the order’s transaction. ' +
+    'Given back once when that order is cancelled. Taken back when a delivered order is returned, in ' +
+    'proportion to the net amount credited and never more than the order earned; points already spent ' +
+    'are not taken below a balance of 0 (the entry records the `shortfall`, which is written off). Every ' +
+    'change is a ledger entry, and the balance is always the sum of the ledger.',
 };
 
 export const loyaltyRoutes = {

@@ -1,6 +1,6 @@
 /**
  * Loyalty over the local runtime, as a customer lives it: a delivered order earns points (the
- * loyaltyLedger consumer, within seconds); they pay part of the next order (in its transaction,
+ * loyalty consumer, within seconds); they pay part of the next order (in its transaction,
  * shown on the order and spread by its invoice); cancelling that order gives them back; a
  * received return takes back its share of what its order earned. Only the customer and staff see
  * the account.

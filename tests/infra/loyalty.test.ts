@@ -10,9 +10,9 @@ import { eventCatalogue } from '#events/catalog.ts';
 import { allowedActions, getAtt, ref, resourcesOfType, synthesize } from './helpers.ts';
 
 const { stack, template } = synthesize();
-const consumer = stack.consumers.get('loyaltyLedger');
-const fn = stack.functions.get('loyaltyLedger');
-const api = stack.functions.get('loyalty');
+const consumer = stack.consumers.get('loyalty');
+const fn = stack.functions.get('loyalty');
+const api = stack.functions.get('loyaltyApi');
 
 describe('StorelineStack: loyalty', () => {
   it('routes deliveries, cancellations and credit notes, each from its own source, to the ledger queue', () => {

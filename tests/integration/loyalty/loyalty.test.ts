@@ -1,6 +1,6 @@
 /**
  * Loyalty against DynamoDB Local: the real intake (points spent in the order's transaction), the
- * real lifecycle (ship, deliver, cancel) and the loyaltyLedger consumer fed with the events those
+ * real lifecycle (ship, deliver, cancel) and the loyalty consumer fed with the events those
  * wrote to the outbox. After everything, the balance equals the sum of the ledger and is never
  * negative; each order earns, reverses and refunds at most once; concurrent spends of the same
  * points leave exactly one order with them.
@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventOf } from '#events/catalog.ts';
 import { getProductWithStock } from '#functions/catalog/products.ts';
-import { loyaltyLedger } from '#functions/loyalty/consumer.ts';
+import { loyalty } from '#functions/loyalty/consumer.ts';
 import { getBalance, getLoyaltyOrder, type LedgerEntry, listLedger } from '#functions/loyalty/ledger.ts';
 import { placeOrder } from '#functions/orders/intake.ts';
 import { cancelOrder, deliverOrder, shipOrder } from '#functions/orders/lifecycle.ts';
@@ -18,7 +18,7 @@ import { MAX_ORDER_LINES } from '#functions/orders/rules.ts';
 import { eventLike, sqsRecordFor } from '../../support/backbone.ts';
 import { customer, eventsFor, orderInput, settle, staff, stockedProduct } from '../orders/fixtures.ts';
 
-const apply = (event: Parameters<typeof sqsRecordFor>[0]) => loyaltyLedger.processRecord(sqsRecordFor(event));
+const apply = (event: Parameters<typeof sqsRecordFor>[0]) => loyalty.processRecord(sqsRecordFor(event));
 
 /** Another event id for the same event: its last character changed (a ULID may already end in Z). */
 const anotherId = (id: string): string => `${id.slice(0, 25)}${id.endsWith('Z') ? 'Y' : 'Z'}`;
