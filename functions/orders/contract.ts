@@ -195,7 +195,8 @@ export const orderRoutes = {
     summary: 'Cancel before shipment: every reservation and the coupon are released',
     description:
       'Its customer or staff, while the order is `CONFIRMED` or `FULFILLING`; afterwards `INVALID_STATE`. ' +
-      'The reserved stock becomes available again in the same transaction.',
+      'The reserved stock becomes available again in the same transaction; loyalty points the order spent ' +
+      'are given back within seconds.',
     tag: 'orders',
     access: 'authenticated',
     params: OrderParams,
