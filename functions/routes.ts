@@ -10,6 +10,7 @@ import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
 import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
+import { loyaltyRoutes, loyaltyTag } from './loyalty/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
 import { pipelineRoutes, pipelineTag } from './pipeline/contract.ts';
 import { platformRoutes, platformTag } from './platform/contract.ts';
@@ -33,6 +34,7 @@ export const httpRoutes = {
   invoices: invoiceRoutes,
   replenishment: replenishmentRoutes,
   receipts: receiptRoutes,
+  loyalty: loyaltyRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -68,5 +70,6 @@ export const apiMeta: ApiMeta = {
     invoicesTag,
     replenishmentTag,
     receiptsTag,
+    loyaltyTag,
   ],
 };

@@ -383,6 +383,32 @@ export const topology = {
         maxConcurrency: 2,
       },
     },
+    loyaltyApi: {
+      entry: 'functions/loyalty/handler.ts',
+      description: "A customer's loyalty balance and ledger, one Get and one Query per page",
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'read',
+      routes: httpRoutes.loyalty,
+    },
+    loyalty: {
+      entry: 'functions/loyalty/consumer.ts',
+      description: 'Loyalty points: earned on delivery, taken back on returns, refunded on cancellation',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('OrderDelivered', 'OrderCancelled', 'CreditNoteIssued'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        // A posting conditioned on a customer's balance may lose to a checkout spending from it:
+        // more receives than usual, so contention is retried, never dead-lettered. Each customer
+        // has their own balance, so no concurrency bound is needed.
+        maxReceiveCount: 10,
+        dlqRetentionDays: 14,
+      },
+    },
   },
 } as const satisfies Topology;
 

@@ -182,6 +182,18 @@ export const errorCatalogue = {
         .meta({ description: '`no_email`: no address to send to; `opted_out`: the customer turned it off' }),
     },
   },
+  INSUFFICIENT_POINTS: {
+    status: 409,
+    title: 'Not enough loyalty points',
+    when: 'The order spends more loyalty points than the customer’s balance; nothing was reserved or spent',
+    members: { balance: z.int().meta({ description: 'The customer’s balance when the order was refused' }) },
+  },
+  POINTS_NOT_APPLICABLE: {
+    status: 422,
+    title: 'Loyalty points not applicable',
+    when: 'The points are worth more than the order still costs after its coupon, or its currency has no point value',
+    members: { maxPoints: z.int().meta({ description: 'The most points this order could take' }) },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }

@@ -19,6 +19,16 @@ export const PlaceOrderInput = z
       .min(1)
       .max(MAX_ORDER_LINES, `At most ${MAX_ORDER_LINES} lines: one transaction reserves them all`),
     couponCode: CouponCode.optional(),
+    loyaltyPoints: z
+      .int()
+      .min(1)
+      .max(1_000_000_000)
+      .optional()
+      .meta({
+        description:
+          'Loyalty points to pay with, after the coupon discount (100 points = 1.00 EUR; docs/api.md, loyalty). ' +
+          'More than the balance is `INSUFFICIENT_POINTS`; worth more than what is left to pay is `POINTS_NOT_APPLICABLE`',
+      }),
     channel: OrderChannel.default('web'),
     shippingAddress: ShippingAddressInput,
   })
@@ -53,6 +63,10 @@ export const Order = z
     total: Money,
     currency: Currency,
     couponCode: z.string().optional(),
+    loyaltyPoints: z.int().min(1).optional().meta({ description: 'Loyalty points spent on the order' }),
+    loyaltyPointsValue: Money.optional().meta({
+      description: 'What the points paid, in minor units; included in `discount`',
+    }),
     channel: OrderChannel,
     shippingAddress: ShippingAddressInput,
     history: z.array(z.object({ status: OrderStatus, at: IsoTimestamp })),
@@ -108,7 +122,15 @@ export const orderRoutes = {
     idempotencyKey: 'required',
     body: PlaceOrderInput,
     responses: { 201: { description: 'Order placed (or the first response to this key)', schema: Order } },
-    errors: ['FORBIDDEN', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'COUPON_NOT_APPLICABLE', 'RATE_LIMITED'],
+    errors: [
+      'FORBIDDEN',
+      'OUT_OF_STOCK',
+      'IDEMPOTENCY_KEY_REUSED',
+      'COUPON_NOT_APPLICABLE',
+      'RATE_LIMITED',
+      'INSUFFICIENT_POINTS',
+      'POINTS_NOT_APPLICABLE',
+    ],
   }),
   getOrder: defineRoute({
     method: 'GET',
@@ -144,7 +166,8 @@ export const orderRoutes = {
     summary: 'Cancel before shipment: every reservation and the coupon are released',
     description:
       'Its customer or staff, while the order is `CONFIRMED` or `FULFILLING`; afterwards `INVALID_STATE`. ' +
-      'The reserved stock becomes available again in the same transaction.',
+      'The reserved stock becomes available again in the same transaction; loyalty points the order spent ' +
+      'are given back within seconds.',
     tag: 'orders',
     access: 'authenticated',
     params: OrderParams,

@@ -21,6 +21,7 @@ import { contention, type TaggedWrite, transactWrite } from '#shared/transaction
 import type { PlaceOrderInput } from './contract.ts';
 import { redeemCoupon } from './coupons.ts';
 import { orderSummary } from './events.ts';
+import { spendLoyaltyPoints } from './loyalty.ts';
 import { asPlaced, getOrder, type Order, placeOrderPut } from './orders.ts';
 import { forget, productsFor } from './price-cache.ts';
 import {
@@ -113,14 +114,29 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
       now: placedAt,
     });
     const discount = Math.min(coupon.discount, subtotal);
+    const points = await spendLoyaltyPoints({
+      loyaltyPoints: input.loyaltyPoints,
+      orderId,
+      customerId,
+      due: subtotal - discount,
+      currency,
+      now: placedAt,
+      correlationId,
+    });
+    if (points.refusal) {
+      const placed = await getOrder(orderId);
+      if (placed) return replay(placed, hash);
+      throw points.refusal;
+    }
     const order: Order = {
       id: orderId,
       customerId,
       status: 'CONFIRMED',
       lines,
       subtotal,
-      discount,
-      total: subtotal - discount,
+      discount: discount + points.value,
+      total: subtotal - discount - points.value,
+      ...points.orderFields,
       currency,
       ...(input.couponCode === undefined ? {} : { couponCode: input.couponCode }),
       channel: input.channel,
@@ -142,6 +158,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
       { tag: { kind: 'order' }, write: placeOrderPut(order) },
       { tag: { kind: 'outbox' }, write: orderPlaced },
       ...coupon.writes.map((write) => ({ tag: { kind: 'coupon' } as const, write })),
+      ...points.writes.map((write) => ({ tag: { kind: 'loyalty' } as const, write })),
       ...lines.flatMap((line) => [
         {
           tag: { kind: 'stock', sku: line.sku } as const,
@@ -174,6 +191,9 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
       }
       case 'coupon':
         throw coupon.refusal();
+      case 'loyalty':
+        // The balance moved since it was read: plan the spend again on the new one.
+        continue;
       case 'unexpected':
         throw new Error(`Order intake cancelled by ${JSON.stringify(failure.tags)}`);
     }

@@ -67,6 +67,9 @@ export const OrderRecord = z.object({
   total: z.int(),
   currency: z.string(),
   couponCode: z.string().optional(),
+  /** Loyalty points spent on the order, and what they paid (part of `discount`). */
+  loyaltyPoints: z.int().min(1).optional(),
+  loyaltyPointsValue: z.int().min(0).optional(),
   channel: OrderChannel,
   shippingAddress: ShippingAddress,
   history: z.array(HistoryEntry),
@@ -114,9 +117,11 @@ export function asPlaced(order: Order): Order {
   };
 }
 
+type OptionalViewField = 'couponCode' | 'invoiceId' | 'creditNoteId' | 'loyaltyPoints' | 'loyaltyPointsValue';
+
 /** What clients see: no fingerprint, no principal of whoever moved it. */
 export function orderView(order: Order): OrderView {
-  const optional = <K extends 'couponCode' | 'invoiceId' | 'creditNoteId'>(key: K) =>
+  const optional = <K extends OptionalViewField>(key: K) =>
     order[key] === undefined ? {} : { [key]: order[key] };
   const { line2, ...address } = order.shippingAddress;
   return {
@@ -135,6 +140,8 @@ export function orderView(order: Order): OrderView {
     total: order.total,
     currency: order.currency,
     ...optional('couponCode'),
+    ...optional('loyaltyPoints'),
+    ...optional('loyaltyPointsValue'),
     channel: order.channel,
     shippingAddress: { ...address, ...(line2 === undefined ? {} : { line2 }) },
     history: order.history.map(({ status, at }) => ({ status, at })),

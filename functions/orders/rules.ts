@@ -5,6 +5,8 @@
  */
 import type { OrderStatus } from '#events/orders.ts';
 import type { ProductRecord } from '#functions/catalog/products.ts';
+// The loyalty hook's budget (./loyalty.ts), read from where no table client is loaded.
+import { SPEND_WRITES as LOYALTY_HOOK_MAX_ITEMS } from '#functions/loyalty/rules.ts';
 import type { Principal } from '#shared/auth.ts';
 import { AppError, type FieldError } from '#shared/errors.ts';
 import { requestHash } from '#shared/idempotency.ts';
@@ -13,12 +15,12 @@ import { COUPON_HOOK_MAX_ITEMS } from './coupons.ts';
 
 /**
  * The order's fixed share of its intake transaction: the order item, its `OrderPlaced` outbox
- * item, and what the coupon hook may add.
+ * item, and what the coupon and loyalty hooks may add.
  */
-export const INTAKE_FIXED_ITEMS = 1 + 1 + COUPON_HOOK_MAX_ITEMS;
+export const INTAKE_FIXED_ITEMS = 1 + 1 + COUPON_HOOK_MAX_ITEMS + LOYALTY_HOOK_MAX_ITEMS;
 /** Per distinct SKU: the stock reservation and the check that the product is unchanged. */
 export const INTAKE_ITEMS_PER_LINE = 2;
-/** (100 − 4) / 2 = 48 lines: the most one `TransactWriteItems` can reserve with all its guards. */
+/** (100 − 7) / 2 = 46 lines: the most one `TransactWriteItems` can reserve with all its guards. */
 export const MAX_ORDER_LINES = Math.floor((MAX_TRANSACT_ITEMS - INTAKE_FIXED_ITEMS) / INTAKE_ITEMS_PER_LINE);
 /** Largest quantity on one line. */
 export const MAX_LINE_QUANTITY = 10_000;
@@ -116,6 +118,7 @@ export function orderRequestHash(
   input: {
     readonly lines: readonly LineInput[];
     readonly couponCode?: string | undefined;
+    readonly loyaltyPoints?: number | undefined;
     readonly channel: string;
     readonly shippingAddress: Readonly<Record<string, string | undefined>>;
   },
@@ -124,6 +127,7 @@ export function orderRequestHash(
     customerId,
     lines: input.lines.map(({ sku, quantity }) => ({ sku, quantity })),
     couponCode: input.couponCode,
+    loyaltyPoints: input.loyaltyPoints,
     channel: input.channel,
     shippingAddress: input.shippingAddress,
   });
@@ -135,6 +139,7 @@ export type IntakeTag =
   | { readonly kind: 'outbox' }
   | { readonly kind: 'coupon' }
   | { readonly kind: 'stock'; readonly sku: string }
+  | { readonly kind: 'loyalty' }
   | { readonly kind: 'product'; readonly sku: string };
 
 /** What a cancelled intake transaction means, most decisive first. */
@@ -145,6 +150,8 @@ export type IntakeFailure =
   | { readonly kind: 'catalogue-changed'; readonly skus: string[] }
   | { readonly kind: 'out-of-stock'; readonly skus: string[] }
   | { readonly kind: 'coupon' }
+  /** The customer's loyalty balance moved between its read and the commit: plan again. */
+  | { readonly kind: 'loyalty' }
   | { readonly kind: 'unexpected'; readonly tags: IntakeTag[] };
 
 export function classifyIntakeFailure(failed: readonly IntakeTag[]): IntakeFailure {
@@ -155,6 +162,7 @@ export function classifyIntakeFailure(failed: readonly IntakeTag[]): IntakeFailu
   const short = skus('stock');
   if (short.length > 0) return { kind: 'out-of-stock', skus: short };
   if (failed.some((t) => t.kind === 'coupon')) return { kind: 'coupon' };
+  if (failed.some((t) => t.kind === 'loyalty')) return { kind: 'loyalty' };
   return { kind: 'unexpected', tags: [...failed] };
 }
 

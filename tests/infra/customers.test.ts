@@ -14,9 +14,10 @@ describe('StorelineStack: customers', () => {
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties,
     );
-    // `GET /customers/{id}/timeline` lives under the same path but belongs to the timeline context.
+    // `GET /customers/{id}/timeline` and `…/loyalty` live under the same path but belong to the
+    // timeline and loyalty contexts.
     const customerRoutes = routes.filter(
-      (r) => String(r.RouteKey).includes(' /customers') && !String(r.RouteKey).endsWith('/timeline'),
+      (r) => String(r.RouteKey).includes(' /customers') && !/\/(timeline|loyalty)$/.test(String(r.RouteKey)),
     );
 
     // Assess

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProductRecord } from '#functions/catalog/products.ts';
+import { SPEND_WRITES as LOYALTY_HOOK_MAX_ITEMS } from '#functions/loyalty/rules.ts';
 import { PlaceOrderInput } from '#functions/orders/contract.ts';
 import { COUPON_HOOK_MAX_ITEMS, redeemCoupon } from '#functions/orders/coupons.ts';
 import {
@@ -114,9 +115,9 @@ describe('Function: priceLines', () => {
 });
 
 describe('Constant: MAX_ORDER_LINES', () => {
-  it('is the most distinct SKUs whose guards fit one TransactWriteItems with order, outbox and coupon', () => {
-    expect(INTAKE_FIXED_ITEMS).toBe(2 + COUPON_HOOK_MAX_ITEMS);
-    expect(MAX_ORDER_LINES).toBe(48);
+  it('is the most distinct SKUs whose guards fit one TransactWriteItems with order, outbox, coupon and points', () => {
+    expect(INTAKE_FIXED_ITEMS).toBe(2 + COUPON_HOOK_MAX_ITEMS + LOYALTY_HOOK_MAX_ITEMS);
+    expect(MAX_ORDER_LINES).toBe(46);
     expect(INTAKE_FIXED_ITEMS + MAX_ORDER_LINES * INTAKE_ITEMS_PER_LINE).toBeLessThanOrEqual(
       MAX_TRANSACT_ITEMS,
     );
