@@ -4,6 +4,7 @@
  * orders route definition into another context's function.
  */
 import * as z from 'zod';
+import { idempotentId } from '#shared/idempotency.ts';
 import { Sku } from '#shared/schemas.ts';
 import { MAX_LINE_QUANTITY } from './rules.ts';
 
@@ -38,3 +39,7 @@ export const OrderLineInput = z.strictObject({
   sku: Sku,
   quantity: z.int().min(1).max(MAX_LINE_QUANTITY),
 });
+
+/** The order id for (principal, key): the same on every retry, different for every other caller. */
+export const orderIdFor = (sub: string, idempotencyKey: string): string =>
+  idempotentId('order', sub, idempotencyKey);

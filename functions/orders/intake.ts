@@ -16,11 +16,11 @@ import { productUnchangedCheck, reserveStockWrite } from '#functions/catalog/pro
 import type { Principal } from '#shared/auth.ts';
 import { ddb } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
-import { idempotentId } from '#shared/idempotency.ts';
 import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
 import { redeemCoupon } from './coupons.ts';
 import { orderSummary } from './events.ts';
+import { orderIdFor } from './inputs.ts';
 import { spendLoyaltyPoints } from './loyalty.ts';
 import { asPlaced, getOrder, type Order, placeOrderPut } from './orders.ts';
 import { forget, productsFor } from './price-cache.ts';
@@ -49,10 +49,6 @@ export interface PlaceOrderOutcome {
   readonly created: boolean;
   readonly order: Order;
 }
-
-/** The order id for (principal, key): the same on every retry, different for every other caller. */
-export const orderIdFor = (sub: string, idempotencyKey: string): string =>
-  idempotentId('order', sub, idempotencyKey);
 
 function replay(order: Order, hash: string): PlaceOrderOutcome {
   if (order.requestHash !== hash) {

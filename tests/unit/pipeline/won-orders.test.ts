@@ -13,7 +13,7 @@ import { AppError } from '#shared/errors.ts';
 vi.hoisted(() => {
   process.env.TABLE_NAME ??= 'won-orders-unit-test';
 });
-const { orderIdFor } = await import('#functions/orders/intake.ts');
+const { orderIdFor } = await import('#functions/orders/inputs.ts');
 const { assertOrderable, opportunityOrderKey, requestedOrder, wonEvent } = await import(
   '#functions/pipeline/won-orders.ts'
 );
