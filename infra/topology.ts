@@ -15,9 +15,10 @@ import {
 } from '#functions/webhooks/settings.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
-import type { FunctionSpec, Topology } from './topology/types.ts';
+import { timerVariables } from '#shared/timers.ts';
+import type { FunctionSpec, TimerSpec, Topology } from './topology/types.ts';
 
-export type { FunctionSpec, Topology } from './topology/types.ts';
+export type { FunctionSpec, TimerSpec, Topology } from './topology/types.ts';
 
 export const topology = {
   service: 'storeline',
@@ -334,6 +335,37 @@ export function allRoutes(t: Topology = topology): { functionName: string; route
   );
 }
 
+/** Where one of a function's timers lives: its schedule group, its target's ARN, the scheduler's role. */
+export interface TimerResources {
+  readonly group: string;
+  readonly targetArn: string;
+  readonly roleArn: string;
+}
+
+/** The variables a function finds one timer by (`timerFromEnv` in `#shared/timers.ts` reads them). */
+export function timerEnvironment(name: string, resources: TimerResources): Record<string, string> {
+  const variables = timerVariables(name);
+  return {
+    [variables.group]: resources.group,
+    [variables.targetArn]: resources.targetArn,
+    [variables.roleArn]: resources.roleArn,
+  };
+}
+
+/**
+ * Every function's timers, each checked to target another function of the topology (a function
+ * cannot be its own target: its environment would hold its own ARN, a cycle in CloudFormation).
+ */
+export function timerEntries(t: Topology = topology): { owner: string; timer: TimerSpec }[] {
+  return functionEntries(t).flatMap(([owner, fn]) =>
+    (fn.timers ?? []).map((timer) => {
+      if (!(timer.target in t.functions) || timer.target === owner)
+        throw new Error(`timer ${timer.name} of ${owner} must target another function of the topology`);
+      return { owner, timer };
+    }),
+  );
+}
+
 /**
  * The environment every function gets, in AWS and locally. Resource names are passed in because
  * they differ: CDK tokens in AWS, plain names locally.
@@ -341,7 +373,13 @@ export function allRoutes(t: Topology = topology): { functionName: string; route
 export function functionEnvironment(
   name: string,
   fn: FunctionSpec,
-  resources: { tableName: string; busName: string; secretArns?: Readonly<Record<string, string>> },
+  resources: {
+    tableName: string;
+    busName: string;
+    secretArns?: Readonly<Record<string, string>>;
+    /** By timer name; the CDK stack adds these after every function exists (`addEnvironment`). */
+    timers?: Readonly<Record<string, TimerResources>>;
+  },
   t: Topology = topology,
 ): Record<string, string> {
   // In AWS each secret's ARN (the stack passes them); locally the runtime passes values instead.
@@ -359,6 +397,13 @@ export function functionEnvironment(
     POWERTOOLS_METRICS_NAMESPACE: 'Storeline',
     NODE_OPTIONS: '--enable-source-maps',
     ...secretArns,
+    ...Object.assign(
+      {},
+      ...(fn.timers ?? []).flatMap((timer) => {
+        const found = resources.timers?.[timer.name];
+        return found ? [timerEnvironment(timer.name, found)] : [];
+      }),
+    ),
     ...fn.environment,
   };
 }

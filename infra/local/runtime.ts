@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { FunctionSpec, Topology } from '../topology/types.ts';
 import { topology as defaultTopology, functionEnvironment } from '../topology.ts';
-import { localAdmin } from './admin.ts';
+import { localAdmin, localSchedulerAdmin } from './admin.ts';
 import { LocalBackbone, localStreamsClient } from './backbone.ts';
 import {
   ensureTable,
@@ -22,6 +22,7 @@ import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost } from './functions.ts';
 import { createGateway, listen } from './gateway.ts';
 import { localIssuer } from './jwt.ts';
+import { LOCAL_SCHEDULES_FILE, LocalScheduler, localTimerResources } from './scheduler.ts';
 
 export const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -41,6 +42,14 @@ export interface RuntimeOptions {
   readonly visibilityTimeoutSeconds?: number | undefined;
   /** How often idle queues and the table's stream are polled (ms). */
   readonly pollIntervalMs?: number | undefined;
+  /** Port of the local EventBridge Scheduler endpoint; 0 or undefined picks a free one. */
+  readonly schedulerPort?: number;
+  /**
+   * Extra environment variables for every function, applied last (they override the topology's
+   * and the runtime's own), e.g. a shorter timer lead for a test run. `npm start` reads them from
+   * `LOCAL_FUNCTION_ENV` (a JSON object).
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export interface Runtime {
@@ -56,6 +65,10 @@ export interface Runtime {
   readonly sqsEndpoint: string;
   /** Bus, queues and event sources, for inspection. */
   readonly backbone: LocalBackbone;
+  /** The local EventBridge Scheduler endpoint (`AWS_ENDPOINT_URL_SCHEDULER` of every function). */
+  readonly schedulerEndpoint: string;
+  /** Schedules, their clock and firing history, for inspection. */
+  readonly scheduler: LocalScheduler;
   readonly host: FunctionHost;
   stop(): Promise<void>;
 }
@@ -84,15 +97,30 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
 
 /** Asks the OS for a free loopback port (tests and benchmarks). */
 
+/**
+ * Seconds ahead a timer is set at least, locally (`TIMER_MIN_LEAD_SECONDS`, `#shared/timers.ts`):
+ * AWS needs a minute of lead, the local scheduler fires at the second.
+ */
+export const LOCAL_TIMER_MIN_LEAD_SECONDS = '1';
+
 export function localFunctionEnvironment(
   t: Topology,
   name: string,
   fn: FunctionSpec,
-  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string },
-  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics'>,
+  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string; scheduler?: string },
+  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics' | 'environment'>,
 ): Record<string, string> {
   return {
-    ...functionEnvironment(name, fn, { tableName: t.table.name, busName: t.bus.name }, t),
+    ...functionEnvironment(
+      name,
+      fn,
+      {
+        tableName: t.table.name,
+        busName: t.bus.name,
+        timers: localTimerResources(t, name, LOCAL_REGION),
+      },
+      t,
+    ),
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -101,6 +129,8 @@ export function localFunctionEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+    ...(endpoints.scheduler ? { AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler } : {}),
+    TIMER_MIN_LEAD_SECONDS: LOCAL_TIMER_MIN_LEAD_SECONDS,
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -111,6 +141,7 @@ export function localFunctionEnvironment(
     ...Object.fromEntries(
       (fn.secrets ?? []).map((s) => [s.localVariable, process.env[s.localVariable] ?? s.localDefault]),
     ),
+    ...options.environment,
   };
 }
 
@@ -154,6 +185,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const streams = localStreamsClient(dynamo.endpoint, LOCAL_REGION);
     stops.push(async () => streams.destroy());
 
+    let invoke: (name: string, event: unknown) => Promise<unknown> = () =>
+      Promise.reject(new LocalRuntimeError('functions are not started yet'));
+    const scheduler = new LocalScheduler({
+      topology: t,
+      region: LOCAL_REGION,
+      stateFile: options.dataDir ? join(options.dataDir, LOCAL_SCHEDULES_FILE) : undefined,
+      invoke: (name, event) => invoke(name, event),
+      pollIntervalMs: options.pollIntervalMs,
+      log,
+    });
+    const schedulerEndpoint = await scheduler.listen(options.schedulerPort ?? 0);
+    stops.push(() => scheduler.stop());
+
     const host = new FunctionHost({
       topology: t,
       rootDir: ROOT_DIR,
@@ -162,24 +206,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           t,
           name,
           fn,
-          { dynamodb: dynamo.endpoint, eventbridge, sqs: backbone.sqsEndpoint },
+          { dynamodb: dynamo.endpoint, eventbridge, sqs: backbone.sqsEndpoint, scheduler: schedulerEndpoint },
           options,
         ),
     });
-    // Event sources stop before the host, so no batch is cut off by its function going away.
+    // Event sources and the scheduler's clock stop before the host, so no batch or firing is cut
+    // off by its function going away.
     stops.push(async () => {
       await backbone.stopSources();
+      await scheduler.stop();
       await host.stop();
     });
     await host.startAll();
-    backbone.start((name, event) => host.invoke(name, event), { client: streams, streamArn });
+    invoke = (name, event) => host.invoke(name, event);
+    backbone.start(invoke, { client: streams, streamArn });
+    scheduler.start();
 
     const server = createGateway({
       topology: t,
       host,
       issuer: localIssuer(options.jwtSecret ?? DEFAULT_JWT_SECRET),
       log,
-      extras: localAdmin(backbone),
+      extras: async (request) =>
+        (await localAdmin(backbone)(request)) ?? (await localSchedulerAdmin(scheduler)(request)),
     });
     const port = await listen(server, options.port);
     stops.push(
@@ -198,6 +247,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       eventBridgeEndpoint: eventbridge,
       sqsEndpoint: backbone.sqsEndpoint,
       backbone,
+      schedulerEndpoint,
+      scheduler,
       host,
       stop,
     };
