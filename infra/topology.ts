@@ -318,6 +318,36 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    ticketSlaTimers: {
+      entry: 'functions/ticket-timers/consumer.ts',
+      description: 'SLA timers: a warning and a breach schedule per running SLA clock, newest version wins',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('TicketSlaChanged'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+      timers: [
+        {
+          name: 'slaTimers',
+          target: 'ticketSlaAlarms',
+          description: 'One-time schedules at the warning and due times of running SLA clocks',
+        },
+      ],
+    },
+    ticketSlaAlarms: {
+      entry: 'functions/ticket-timers/handler.ts',
+      description:
+        'Invoked by an SLA timer: TicketSlaWarning or TicketSlaBreached once, if the clock still runs',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+    },
   },
 } as const satisfies Topology;
 

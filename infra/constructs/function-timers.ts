@@ -50,11 +50,14 @@ export interface TimerResourcesOf {
  */
 export class FunctionTimers extends Construct {
   readonly timers: ReadonlyMap<string, TimerResourcesOf>;
+  /** What the owner's environment names, by timer (as `functionEnvironment` takes it). */
+  readonly resources: ReadonlyMap<string, TimerResources>;
 
   constructor(scope: Construct, id: string, props: FunctionTimersProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const timers = new Map<string, TimerResourcesOf>();
+    const resourcesByTimer = new Map<string, TimerResources>();
 
     for (const spec of props.timers) {
       const target = props.targets.get(spec.name);
@@ -108,16 +111,22 @@ export class FunctionTimers extends Construct {
       };
       for (const [key, value] of Object.entries(timerEnvironment(spec.name, resources)))
         props.owner.addEnvironment(key, value);
+      // The one wildcard: schedule names come from the data (one per ticket and target), so IAM
+      // cannot list them; the group bounds them. cdk-nag names the finding by the resolved ARN.
+      const groupName = stack.resolve(group.scheduleGroupName) as unknown;
+      const groupInArn =
+        typeof groupName === 'string' ? groupName : `<${(groupName as { Ref?: string }).Ref ?? ''}>`;
+      if (props.owner.role)
+        Validations.of(props.owner.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${groupInArn}/*]`,
+          reason:
+            `scheduler:${TIMER_OWNER_ACTIONS.map((a) => a.slice('scheduler:'.length)).join('|')} on the schedules ` +
+            `of the ${spec.name} group only: they are created at run time, named after the data they time.`,
+        });
       timers.set(spec.name, { group, role, schedulesArn });
+      resourcesByTimer.set(spec.name, resources);
     }
     this.timers = timers;
-
-    Validations.of(props.owner).acknowledge({
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'scheduler:*Schedule on arn:…:schedule/<group>/* of its own timer groups only: the schedules are ' +
-        'created at run time with names derived from the data (one per ticket and target), so IAM cannot ' +
-        'list them; the group bounds them.',
-    });
+    this.resources = resourcesByTimer;
   }
 }

@@ -165,6 +165,7 @@ describe('StorelineStack', () => {
               secretArns: Object.fromEntries(
                 [...stack.functions.get(name)!.secrets].map(([secret, s]) => [secret, s.secretArn]),
               ),
+              timers: Object.fromEntries(stack.timers.get(name)?.resources ?? []),
             },
             t,
           ),
