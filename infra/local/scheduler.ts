@@ -613,6 +613,11 @@ export class LocalScheduler {
     }
   }
 
+  /** Resolves once the firings in flight have finished (tests). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
   private record(entry: FiringRecord): void {
     this.recent.push(entry);
     if (this.recent.length > 500) this.recent.shift();
