@@ -6,6 +6,9 @@
  * whose clock pauses before its time is cancelled and never fires. Observed over HTTP only
  * (`/_local/schedules`, `/_local/events`), the event written through DynamoDB Local's endpoint.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -15,6 +18,7 @@ import { localDynamoClient } from '#infra/local/dynamodb.ts';
 import { topology } from '#infra/topology.ts';
 import { outboxItem } from '#shared/outbox.ts';
 import { eventLike, eventually } from '../support/backbone.ts';
+import { startRuntimeProcess } from '../support/runtime-process.ts';
 
 const api = apiClient(inject('baseUrl'));
 const dynamo = DynamoDBDocumentClient.from(localDynamoClient(inject('dynamoDbEndpointE2e')));
@@ -29,13 +33,14 @@ async function publishSlaChanged(
   ticketId: string,
   slaVersion: number,
   clocks: Partial<SlaData>,
+  client: DynamoDBDocumentClient = dynamo,
 ): Promise<void> {
   const event = eventLike(
     'TicketSlaChanged',
     { ticketId, slaVersion, changedAt: iso(Date.now()), ...clocks },
     { id: ulid(), occurredAt: iso(Date.now()) },
   );
-  await dynamo.send(new PutCommand({ TableName: topology.table.name, Item: { ...outboxItem(event) } }));
+  await client.send(new PutCommand({ TableName: topology.table.name, Item: { ...outboxItem(event) } }));
 }
 
 const breachIn = (ms: number): SlaData['response'] => ({
@@ -106,5 +111,44 @@ describe('Local runtime: SLA timers on the local scheduler', () => {
     expect(after.firings.filter((f) => f.name === `sla-${fired}-response-breach`)).toEqual([
       expect.objectContaining({ function: 'ticketSlaAlarms', outcome: 'invoked' }),
     ]);
+  });
+});
+
+describe('Local runtime: schedules on disk', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'storeline-e2e-schedules-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('keeps a pending timer across a restart of the runtime', { timeout: 240_000 }, async () => {
+    // Prepare: a timer an hour ahead, set through the first runtime.
+    const ticketId = ulid();
+    const first = await startRuntimeProcess({ dataDir });
+    const firstDynamo = DynamoDBDocumentClient.from(localDynamoClient(first.dynamoDbEndpoint));
+    let before: Schedules['schedules'];
+    try {
+      await publishSlaChanged(ticketId, 1, { response: breachIn(HOUR), resolution: paused }, firstDynamo);
+      before = await eventually(
+        async () => {
+          const res = await apiClient(first.url).request<Schedules>('GET', '/_local/schedules');
+          const mine = res.body.schedules.filter((s) => s.name.includes(ticketId));
+          return mine.length === 2 ? mine : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, what: 'the timers set by the first runtime' },
+      );
+    } finally {
+      firstDynamo.destroy();
+      expect(await first.stop()).toBe(0);
+    }
+
+    // Act
+    const second = await startRuntimeProcess({ dataDir });
+    try {
+      const after = (await apiClient(second.url).request<Schedules>('GET', '/_local/schedules')).body
+        .schedules;
+
+      // Assess
+      expect(after.filter((s) => s.name.includes(ticketId))).toEqual(before);
+    } finally {
+      await second.stop();
+    }
   });
 });
