@@ -12,13 +12,20 @@ import { StorelineBus } from './constructs/event-bus.ts';
 import { EventConsumer } from './constructs/event-consumer.ts';
 import { StorelineFunction } from './constructs/function.ts';
 import { FunctionSchedules } from './constructs/function-schedules.ts';
+import { FunctionTimers } from './constructs/function-timers.ts';
 import { StorelineHttpApi } from './constructs/http-api.ts';
 import { DEFAULT_SENDER_DOMAIN, Messaging } from './constructs/messaging.ts';
 import { pascalCase } from './constructs/names.ts';
 import { Observability } from './constructs/observability.ts';
 import { TableStreamSubscription } from './constructs/stream-subscription.ts';
 import { StorelineTable } from './constructs/table.ts';
-import { allRoutes, functionEntries, topology as storelineTopology, type Topology } from './topology.ts';
+import {
+  allRoutes,
+  functionEntries,
+  topology as storelineTopology,
+  type Topology,
+  timerEntries,
+} from './topology.ts';
 
 export interface StorelineStackProps extends StackProps {
   /** What to deploy. Default: Storeline's topology; tests pass small synthetic ones. */
@@ -41,6 +48,8 @@ export class StorelineStack extends Stack {
   readonly streamSubscriptions: ReadonlyMap<string, TableStreamSubscription>;
   readonly consumers: ReadonlyMap<string, EventConsumer>;
   readonly schedules: ReadonlyMap<string, FunctionSchedules>;
+  /** One-time timers (schedule groups, roles) by the name of the function setting them. */
+  readonly timers: ReadonlyMap<string, FunctionTimers>;
   readonly observability: Observability;
   /** The SES sender identity and the functions' messaging grants. */
   readonly messaging: Messaging;
@@ -129,6 +138,22 @@ export class StorelineStack extends Stack {
     this.streamSubscriptions = streamSubscriptions;
     this.consumers = consumers;
     this.schedules = schedules;
+
+    // After every function exists: a timer's owner gets its target's ARN in its environment.
+    const timers = new Map<string, FunctionTimers>();
+    const entries = timerEntries(topology);
+    for (const owner of new Set(entries.map((entry) => entry.owner))) {
+      const specs = entries.filter((entry) => entry.owner === owner).map((entry) => entry.timer);
+      timers.set(
+        owner,
+        new FunctionTimers(this, `${pascalCase(owner)}Timers`, {
+          owner: functions.get(owner)!.function,
+          targets: new Map(specs.map((spec) => [spec.name, handlers.get(spec.target)!])),
+          timers: specs,
+        }),
+      );
+    }
+    this.timers = timers;
 
     this.observability = new Observability(this, 'Observability', {
       functions: handlers,

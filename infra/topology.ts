@@ -15,9 +15,10 @@ import {
 } from '#functions/webhooks/settings.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
 import { OUTBOX_PK_PREFIX } from '#shared/outbox.ts';
-import type { FunctionSpec, Topology } from './topology/types.ts';
+import { timerVariables } from '#shared/timers.ts';
+import type { FunctionSpec, TimerSpec, Topology } from './topology/types.ts';
 
-export type { FunctionSpec, Topology } from './topology/types.ts';
+export type { FunctionSpec, TimerSpec, Topology } from './topology/types.ts';
 
 export const topology = {
   service: 'storeline',
@@ -317,6 +318,36 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    ticketSlaTimers: {
+      entry: 'functions/ticket-timers/consumer.ts',
+      description: 'SLA timers: a warning and a breach schedule per running SLA clock, newest version wins',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('TicketSlaChanged'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+      timers: [
+        {
+          name: 'slaTimers',
+          target: 'ticketSlaAlarms',
+          description: 'One-time schedules at the warning and due times of running SLA clocks',
+        },
+      ],
+    },
+    ticketSlaAlarms: {
+      entry: 'functions/ticket-timers/handler.ts',
+      description:
+        'Invoked by an SLA timer: TicketSlaWarning or TicketSlaBreached once, if the clock still runs',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+    },
     receipts: {
       entry: 'functions/receipts/consumer.ts',
       description: 'eReceipts: emails the customer their invoice, at most once per invoice, unless opted out',
@@ -426,6 +457,37 @@ export function allRoutes(t: Topology = topology): { functionName: string; route
   );
 }
 
+/** Where one of a function's timers lives: its schedule group, its target's ARN, the scheduler's role. */
+export interface TimerResources {
+  readonly group: string;
+  readonly targetArn: string;
+  readonly roleArn: string;
+}
+
+/** The variables a function finds one timer by (`timerFromEnv` in `#shared/timers.ts` reads them). */
+export function timerEnvironment(name: string, resources: TimerResources): Record<string, string> {
+  const variables = timerVariables(name);
+  return {
+    [variables.group]: resources.group,
+    [variables.targetArn]: resources.targetArn,
+    [variables.roleArn]: resources.roleArn,
+  };
+}
+
+/**
+ * Every function's timers, each checked to target another function of the topology (a function
+ * cannot be its own target: its environment would hold its own ARN, a cycle in CloudFormation).
+ */
+export function timerEntries(t: Topology = topology): { owner: string; timer: TimerSpec }[] {
+  return functionEntries(t).flatMap(([owner, fn]) =>
+    (fn.timers ?? []).map((timer) => {
+      if (!(timer.target in t.functions) || timer.target === owner)
+        throw new Error(`timer ${timer.name} of ${owner} must target another function of the topology`);
+      return { owner, timer };
+    }),
+  );
+}
+
 /**
  * The environment every function gets, in AWS and locally. Resource names are passed in because
  * they differ: CDK tokens in AWS, plain names locally.
@@ -439,6 +501,8 @@ export function functionEnvironment(
     secretArns?: Readonly<Record<string, string>>;
     /** The sender address and ops topic ARN, given to functions whose `sends` names them. */
     messaging?: { readonly mailFrom: string; readonly opsTopicArn: string };
+    /** By timer name; the CDK stack adds these after every function exists (`addEnvironment`). */
+    timers?: Readonly<Record<string, TimerResources>>;
   },
   t: Topology = topology,
 ): Record<string, string> {
@@ -459,6 +523,13 @@ export function functionEnvironment(
     ...secretArns,
     ...(fn.sends?.email && resources.messaging ? { MAIL_FROM: resources.messaging.mailFrom } : {}),
     ...(fn.sends?.opsTopic && resources.messaging ? { OPS_TOPIC_ARN: resources.messaging.opsTopicArn } : {}),
+    ...Object.assign(
+      {},
+      ...(fn.timers ?? []).flatMap((timer) => {
+        const found = resources.timers?.[timer.name];
+        return found ? [timerEnvironment(timer.name, found)] : [];
+      }),
+    ),
     ...fn.environment,
   };
 }

@@ -11,11 +11,13 @@
  *   GET  /_local/messages?to=&channel=&limit=
  *                                           emails, SMS and ops notifications sent (the mailbox),
  *                                           newest first; `channel` is email, sms or ops
+ *   GET  /_local/schedules                  the local scheduler: every schedule, recent firings
  */
 import type { HttpResult } from '#shared/http/contract.ts';
 import type { LocalBackbone } from './backbone.ts';
 import type { LocalRequest } from './gateway.ts';
 import type { LocalMailbox } from './messaging.ts';
+import { functionOfArn, type LocalScheduler } from './scheduler.ts';
 import type { LocalQueue, StoredMessage } from './sqs.ts';
 
 const ok = (body: unknown, status = 200): HttpResult => ({ status, body });
@@ -105,5 +107,40 @@ export function localAdmin(
       return ok({ queue: pair.queue.name, moved });
     }
     return { status: 405, body: { message: `${method} is not supported on ${path}` } };
+  };
+}
+
+/** `GET /_local/schedules`: every schedule with its next firing, and the recent firings. */
+export function localSchedulerAdmin(
+  scheduler: LocalScheduler,
+): (request: LocalRequest) => Promise<HttpResult | undefined> {
+  return async ({ method, path }) => {
+    if (path !== '/_local/schedules') return undefined;
+    if (method !== 'GET') return { status: 405, body: { message: `${method} is not supported on ${path}` } };
+    return ok({
+      schedules: scheduler.list().map((s) => {
+        let input: unknown = s.target.Input;
+        try {
+          input = JSON.parse(String(input));
+        } catch {
+          // shown as set
+        }
+        return {
+          group: s.group,
+          name: s.name,
+          arn: scheduler.arnOf(s),
+          expression: s.expression,
+          state: s.state,
+          actionAfterCompletion: s.actionAfterCompletion,
+          function: functionOfArn(s.target.Arn),
+          input,
+          nextAttemptAt: s.nextAttemptAt === undefined ? null : new Date(s.nextAttemptAt).toISOString(),
+          failedAttempts: s.failedAttempts,
+          completed: s.completed,
+          fromTopology: s.fromTopology,
+        };
+      }),
+      firings: scheduler.history(),
+    });
   };
 }

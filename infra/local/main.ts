@@ -8,6 +8,8 @@
  *   PORT=4000 npm start            another HTTP port (DYNAMODB_PORT for DynamoDB Local)
  *   LOCAL_VISIBILITY_TIMEOUT_SECONDS=5 npm start
  *                                  consumer retries after 5 s instead of the topology's timeout
+ *   LOCAL_FUNCTION_ENV='{"NAME":"value"}' npm start
+ *                                  extra environment for every function (RuntimeOptions.environment)
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -41,6 +43,25 @@ function optionalSeconds(value: string | undefined): number | undefined {
   if (!Number.isInteger(seconds) || seconds < 0)
     throw new LocalRuntimeError(`LOCAL_VISIBILITY_TIMEOUT_SECONDS must be whole seconds, got "${value}"`);
   return seconds;
+}
+
+/** `LOCAL_FUNCTION_ENV`: a JSON object of string values, or nothing. */
+function functionEnv(value: string | undefined): Record<string, string> | undefined {
+  if (value === undefined || value === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  )
+    throw new LocalRuntimeError('LOCAL_FUNCTION_ENV must be a JSON object of string values');
+  return parsed as Record<string, string>;
 }
 
 const started = Date.now();
@@ -79,6 +100,7 @@ try {
   const dataDir = values['in-memory'] ? undefined : resolve(ROOT_DIR, values['data-dir'] ?? '.data/dynamodb');
   if (values.reset && dataDir) rmSync(dataDir, { recursive: true, force: true });
   const quiet = values.quiet;
+  const environment = functionEnv(process.env.LOCAL_FUNCTION_ENV);
   runtime = await startRuntime({
     port,
     dynamoDbPort,
@@ -87,6 +109,7 @@ try {
     logLevel: process.env.LOG_LEVEL ?? (quiet ? 'WARN' : 'INFO'),
     emitMetrics: process.env.EMIT_METRICS === 'true',
     visibilityTimeoutSeconds: optionalSeconds(process.env.LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+    ...(environment ? { environment } : {}),
     log: quiet ? () => undefined : (line) => console.log(`  ${line}`),
   });
   const routes = allRoutes(runtime.topology);
@@ -105,6 +128,7 @@ try {
       `  Events     bus "${runtime.topology.bus.name}" at ${runtime.eventBridgeEndpoint}; queues ${[...runtime.backbone.queues.keys()].join(', ')}`,
       `             SQS endpoint ${runtime.sqsEndpoint}; npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,
       `  Messages   SES v2 and SNS at ${runtime.messagingEndpoint}: what would have been sent at ${runtime.url}/_local/messages`,
+      `  Scheduler  ${runtime.schedulerEndpoint}   schedules at ${runtime.url}/_local/schedules`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );

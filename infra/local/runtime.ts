@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { FunctionSpec, Topology } from '../topology/types.ts';
 import { topology as defaultTopology, functionEnvironment } from '../topology.ts';
-import { localAdmin } from './admin.ts';
+import { localAdmin, localSchedulerAdmin } from './admin.ts';
 import { LocalBackbone, localStreamsClient } from './backbone.ts';
 import {
   ensureTable,
@@ -30,6 +30,7 @@ import {
   LocalMailbox,
   localOpsTopicArn,
 } from './messaging.ts';
+import { LOCAL_SCHEDULES_FILE, LocalScheduler, localTimerResources } from './scheduler.ts';
 
 export const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -49,6 +50,14 @@ export interface RuntimeOptions {
   readonly visibilityTimeoutSeconds?: number | undefined;
   /** How often idle queues and the table's stream are polled (ms). */
   readonly pollIntervalMs?: number | undefined;
+  /** Port of the local EventBridge Scheduler endpoint; 0 or undefined picks a free one. */
+  readonly schedulerPort?: number;
+  /**
+   * Extra environment variables for every function, applied last (they override the topology's
+   * and the runtime's own), e.g. a shorter timer lead for a test run. `npm start` reads them from
+   * `LOCAL_FUNCTION_ENV` (a JSON object).
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export interface Runtime {
@@ -68,6 +77,10 @@ export interface Runtime {
   readonly mailbox: LocalMailbox;
   /** The local SES v2 and SNS endpoint (`AWS_ENDPOINT_URL_SESV2` / `AWS_ENDPOINT_URL_SNS`). */
   readonly messagingEndpoint: string;
+  /** The local EventBridge Scheduler endpoint (`AWS_ENDPOINT_URL_SCHEDULER` of every function). */
+  readonly schedulerEndpoint: string;
+  /** Schedules, their clock and firing history, for inspection. */
+  readonly scheduler: LocalScheduler;
   readonly host: FunctionHost;
   stop(): Promise<void>;
 }
@@ -96,12 +109,18 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
 
 /** Asks the OS for a free loopback port (tests and benchmarks). */
 
+/**
+ * Seconds ahead a timer is set at least, locally (`TIMER_MIN_LEAD_SECONDS`, `#shared/timers.ts`):
+ * AWS needs a minute of lead, the local scheduler fires at the second.
+ */
+export const LOCAL_TIMER_MIN_LEAD_SECONDS = '1';
+
 export function localFunctionEnvironment(
   t: Topology,
   name: string,
   fn: FunctionSpec,
-  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string; messaging?: string },
-  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics'>,
+  endpoints: { dynamodb: string; eventbridge?: string; sqs?: string; messaging?: string; scheduler?: string },
+  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics' | 'environment'>,
 ): Record<string, string> {
   return {
     ...functionEnvironment(
@@ -111,6 +130,7 @@ export function localFunctionEnvironment(
         tableName: t.table.name,
         busName: t.bus.name,
         messaging: { mailFrom: localMailFrom(), opsTopicArn: localOpsTopicArn(LOCAL_REGION) },
+        timers: localTimerResources(t, name, LOCAL_REGION),
       },
       t,
     ),
@@ -125,6 +145,8 @@ export function localFunctionEnvironment(
     ...(endpoints.messaging
       ? { AWS_ENDPOINT_URL_SESV2: endpoints.messaging, AWS_ENDPOINT_URL_SNS: endpoints.messaging }
       : {}),
+    ...(endpoints.scheduler ? { AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler } : {}),
+    TIMER_MIN_LEAD_SECONDS: LOCAL_TIMER_MIN_LEAD_SECONDS,
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -135,6 +157,7 @@ export function localFunctionEnvironment(
     ...Object.fromEntries(
       (fn.secrets ?? []).map((s) => [s.localVariable, process.env[s.localVariable] ?? s.localDefault]),
     ),
+    ...options.environment,
   };
 }
 
@@ -200,6 +223,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const streams = localStreamsClient(dynamo.endpoint, LOCAL_REGION);
     stops.push(async () => streams.destroy());
 
+    let invoke: (name: string, event: unknown) => Promise<unknown> = () =>
+      Promise.reject(new LocalRuntimeError('functions are not started yet'));
+    const scheduler = new LocalScheduler({
+      topology: t,
+      region: LOCAL_REGION,
+      stateFile: options.dataDir ? join(options.dataDir, LOCAL_SCHEDULES_FILE) : undefined,
+      invoke: (name, event) => invoke(name, event),
+      pollIntervalMs: options.pollIntervalMs,
+      log,
+    });
+    const schedulerEndpoint = await scheduler.listen(options.schedulerPort ?? 0);
+    stops.push(() => scheduler.stop());
+
     const host = new FunctionHost({
       topology: t,
       rootDir: ROOT_DIR,
@@ -208,24 +244,35 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           t,
           name,
           fn,
-          { dynamodb: dynamo.endpoint, eventbridge, sqs: backbone.sqsEndpoint, messaging: messagingEndpoint },
+          {
+            dynamodb: dynamo.endpoint,
+            eventbridge,
+            sqs: backbone.sqsEndpoint,
+            messaging: messagingEndpoint,
+            scheduler: schedulerEndpoint,
+          },
           options,
         ),
     });
-    // Event sources stop before the host, so no batch is cut off by its function going away.
+    // Event sources and the scheduler's clock stop before the host, so no batch or firing is cut
+    // off by its function going away.
     stops.push(async () => {
       await backbone.stopSources();
+      await scheduler.stop();
       await host.stop();
     });
     await host.startAll();
-    backbone.start((name, event) => host.invoke(name, event), { client: streams, streamArn });
+    invoke = (name, event) => host.invoke(name, event);
+    backbone.start(invoke, { client: streams, streamArn });
+    scheduler.start();
 
     const server = createGateway({
       topology: t,
       host,
       issuer: localIssuer(options.jwtSecret ?? DEFAULT_JWT_SECRET),
       log,
-      extras: localAdmin(backbone, mailbox),
+      extras: async (request) =>
+        (await localAdmin(backbone, mailbox)(request)) ?? (await localSchedulerAdmin(scheduler)(request)),
     });
     const port = await listen(server, options.port);
     stops.push(
@@ -246,6 +293,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       backbone,
       mailbox,
       messagingEndpoint,
+      schedulerEndpoint,
+      scheduler,
       host,
       stop,
     };

@@ -66,6 +66,21 @@ export interface ScheduleSpec {
   readonly description: string;
 }
 
+/**
+ * One-time timers a function sets at run time (EventBridge Scheduler `at()` schedules in a schedule
+ * group of their own), each invoking `target` once with a JSON payload at its time. The owning
+ * function may create, update, read and delete schedules in that group only; the group's role may
+ * invoke `target` only. Names of the variables it finds them by: `timerVariables(name)` in
+ * `#shared/timers.ts`.
+ */
+export interface TimerSpec {
+  /** camelCase; names the schedule group, its role and the environment variables. */
+  readonly name: string;
+  /** The function (by its topology name, not the owner itself) each timer invokes. */
+  readonly target: string;
+  readonly description: string;
+}
+
 export type TableAccess = 'none' | 'read' | 'readWrite';
 
 /**
@@ -118,6 +133,8 @@ export interface FunctionSpec {
   readonly stream?: StreamSubscription;
   readonly consumer?: ConsumerSpec;
   readonly schedules?: readonly ScheduleSpec[];
+  /** One-time timers (schedule groups) this function sets, each invoking another function. */
+  readonly timers?: readonly TimerSpec[];
   /** Secrets only this function may read; in AWS their ARNs, locally their values, in its environment. */
   readonly secrets?: readonly SecretSpec[];
   /**

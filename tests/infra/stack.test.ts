@@ -169,6 +169,7 @@ describe('StorelineStack', () => {
                 mailFrom: stack.messaging.mailFrom,
                 opsTopicArn: stack.observability.alarmTopic.topicArn,
               },
+              timers: Object.fromEntries(stack.timers.get(name)?.resources ?? []),
             },
             t,
           ),
