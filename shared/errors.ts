@@ -172,6 +172,12 @@ export const errorCatalogue = {
         .meta({ description: 'Each line refused: ordered, already received, and requested now' }),
     },
   },
+  SEGMENT_LIMIT_REACHED: {
+    status: 409,
+    title: 'Too many segments',
+    when: 'A new segment would pass the most segments kept live at once; change or reuse an existing one',
+    members: {},
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }
