@@ -16,8 +16,11 @@ import { FACT_SHARDS, factsPage, factsPartition } from './facts.ts';
 import { reevaluateCustomer } from './membership.ts';
 import { backfillProgressWrite, loadSegments } from './segments.ts';
 
-/** Customers judged per delivery: each may be a transaction of its own, well inside the timeout. */
-export const BACKFILL_PAGE = 50;
+/**
+ * Customers judged per delivery: each may be a transaction of its own, well inside the timeout.
+ * `SEGMENT_BACKFILL_PAGE` overrides it (tests use small pages to walk many of them).
+ */
+export const BACKFILL_PAGE = Number(process.env.SEGMENT_BACKFILL_PAGE ?? 50);
 
 interface Step {
   readonly segmentId: string;

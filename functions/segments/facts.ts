@@ -62,8 +62,13 @@ export function factsPut(facts: CustomerFacts, readVersion: number): TransactWri
     Put: {
       TableName: tableName,
       Item: { ...factsKey(facts.customerId), entity: 'CustomerFacts', ...facts, version: readVersion + 1 },
-      ConditionExpression: readVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-      ...(readVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': readVersion } }),
+      ConditionExpression: readVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :v',
+      ...(readVersion === 0
+        ? {}
+        : {
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':v': readVersion },
+          }),
     },
   };
 }
@@ -80,8 +85,13 @@ export function contributionPut(c: OrderContribution, readVersion: number): Tran
     Put: {
       TableName: tableName,
       Item: { ...contributionKey(c.orderId), entity: 'OrderContribution', ...c, version: readVersion + 1 },
-      ConditionExpression: readVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-      ...(readVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': readVersion } }),
+      ConditionExpression: readVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :v',
+      ...(readVersion === 0
+        ? {}
+        : {
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':v': readVersion },
+          }),
     },
   };
 }

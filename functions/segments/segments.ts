@@ -208,8 +208,9 @@ export async function putSegment(options: {
             Update: {
               TableName: tableName,
               Key: segmentCountKey,
-              UpdateExpression: 'SET entity = :entity ADD segments :one',
-              ConditionExpression: 'attribute_not_exists(segments) OR segments < :max',
+              UpdateExpression: 'SET entity = :entity ADD #count :one',
+              ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+              ExpressionAttributeNames: { '#count': 'segments' },
               ExpressionAttributeValues: { ':entity': 'SegmentCount', ':one': 1, ':max': MAX_SEGMENTS },
             },
           },
@@ -224,10 +225,18 @@ export async function putSegment(options: {
             TableName: tableName,
             Key: segmentKey(id),
             UpdateExpression:
-              'SET #name = :name, rule = :rule, revision = :revision, backfill = :backfill, updatedAt = :now, updatedBy = :by' +
-              (segment.description === undefined ? ' REMOVE description' : ', description = :description'),
-            ConditionExpression: 'revision = :read',
-            ExpressionAttributeNames: { '#name': 'name' },
+              'SET #name = :name, #rule = :rule, #revision = :revision, #backfill = :backfill, #updatedAt = :now, #updatedBy = :by' +
+              (segment.description === undefined ? ' REMOVE #description' : ', #description = :description'),
+            ConditionExpression: '#revision = :read',
+            ExpressionAttributeNames: {
+              '#name': 'name',
+              '#rule': 'rule',
+              '#revision': 'revision',
+              '#backfill': 'backfill',
+              '#updatedAt': 'updatedAt',
+              '#updatedBy': 'updatedBy',
+              '#description': 'description',
+            },
             ExpressionAttributeValues: {
               ':name': segment.name,
               ':rule': segment.rule,
@@ -306,8 +315,9 @@ export function membershipWrites(
         Update: {
           TableName: tableName,
           Key: segmentKey(change.segmentId),
-          UpdateExpression: 'ADD memberCount :d',
+          UpdateExpression: 'ADD #memberCount :d',
           ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#memberCount': 'memberCount' },
           ExpressionAttributeValues: { ':d': change.entered ? 1 : -1 },
         },
       },
@@ -330,8 +340,9 @@ export function backfillProgressWrite(
     Update: {
       TableName: tableName,
       Key: segmentKey(segmentId),
-      UpdateExpression: 'SET backfill = :backfill',
-      ConditionExpression: 'revision = :revision',
+      UpdateExpression: 'SET #backfill = :backfill',
+      ConditionExpression: '#revision = :revision',
+      ExpressionAttributeNames: { '#backfill': 'backfill', '#revision': 'revision' },
       ExpressionAttributeValues: {
         ':revision': revision,
         ':backfill': {

@@ -204,7 +204,7 @@ const factsArb: fc.Arbitrary<CustomerFacts> = fc
     country: fc.option(fc.constantFrom('DE', 'AT', 'FR', 'GB'), { nil: undefined }),
     balance: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: undefined }),
   })
-  .map((r) => {
+  .map((r): CustomerFacts => {
     const days = Object.fromEntries(
       Object.entries(r.buckets).filter(([d]) => d > addDays(TODAY, -MAX_WINDOW_DAYS)),
     );
@@ -214,7 +214,7 @@ const factsArb: fc.Arbitrary<CustomerFacts> = fc
       ...emptyFacts('c-1', at(TODAY)),
       orderCount: r.orderCount,
       ...(lastOrderAt === undefined ? {} : { lastOrderAt: at(lastOrderAt.slice(0, 10)) }),
-      spend: lifetime > 0 ? { EUR: { lifetime, days } } : {},
+      spend: lifetime > 0 ? { EUR: { lifetime, days } } : ({} as CustomerFacts['spend']),
       consent: {
         ...(r.email === undefined ? {} : { email: { granted: r.email, at: at(TODAY) } }),
         ...(r.sms === undefined ? {} : { sms: { granted: r.sms, at: at(TODAY) } }),
