@@ -24,6 +24,7 @@ import {
 } from './pipeline.ts';
 import { StockLowV1, StockReplenishedV1 } from './replenishment.ts';
 import { ReturnApprovedV1, ReturnReceivedV1, ReturnRejectedV1, ReturnRequestedV1 } from './returns.ts';
+import { SegmentBackfillContinuedV1, SegmentDefinedV1, SegmentEnteredV1, SegmentLeftV1 } from './segments.ts';
 import {
   AlertRaisedV1,
   TicketCreatedV1,
@@ -184,6 +185,24 @@ export const eventCatalogue = {
     source: 'storeline.loyalty',
     description:
       'A loyalty ledger entry was written (earn, spend, reverse, refund); carries the new balance.',
+  }),
+  SegmentDefined: defineEvent(SegmentDefinedV1, {
+    source: 'storeline.segments',
+    description:
+      'Staff created a segment or changed its rule (a new revision); every customer is evaluated against it.',
+  }),
+  SegmentBackfillContinued: defineEvent(SegmentBackfillContinuedV1, {
+    source: 'storeline.segments',
+    description:
+      'The next page of a segment revision’s backfill: where the walk over the customer facts resumes.',
+  }),
+  SegmentEntered: defineEvent(SegmentEnteredV1, {
+    source: 'storeline.segments',
+    description: 'A customer became a member of a segment (their facts, a new rule, or time passing).',
+  }),
+  SegmentLeft: defineEvent(SegmentLeftV1, {
+    source: 'storeline.segments',
+    description: 'A customer stopped being a member of a segment (their facts, a new rule, or time passing).',
   }),
 } as const satisfies catalogue.Catalogue;
 

@@ -18,6 +18,7 @@ import { receiptRoutes, receiptsTag } from './receipts/contract.ts';
 import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
+import { segmentRoutes, segmentsTag } from './segments/contract.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
 import { webhookRoutes, webhooksTag } from './webhooks/contract.ts';
 
@@ -35,6 +36,7 @@ export const httpRoutes = {
   replenishment: replenishmentRoutes,
   receipts: receiptRoutes,
   loyalty: loyaltyRoutes,
+  segments: segmentRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -71,5 +73,6 @@ export const apiMeta: ApiMeta = {
     replenishmentTag,
     receiptsTag,
     loyaltyTag,
+    segmentsTag,
   ],
 };

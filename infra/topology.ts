@@ -440,6 +440,76 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    segments: {
+      entry: 'functions/segments/handler.ts',
+      description: 'Customer segments for staff: define rules, read member counts and page through members',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.segments,
+    },
+    segmentFacts: {
+      entry: 'functions/segments/consumer.ts',
+      description:
+        'Customer facts from orders, returns, consent and loyalty; segment membership kept current',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo(
+          'OrderPlaced',
+          'OrderCancelled',
+          'CreditNoteIssued',
+          'ConsentChanged',
+          'CustomerCreated',
+          'CustomerUpdated',
+          'LoyaltyPointsChanged',
+        ),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        // A delivery that loses the member-count race more times than the framework re-runs it is
+        // retried, never dead-lettered for contention.
+        maxReceiveCount: 10,
+        dlqRetentionDays: 14,
+        // Every membership change moves its segment's `memberCount`: two batches at a time keep
+        // those few rows from conflicting into retries under a burst; the queue absorbs it.
+        maxConcurrency: 2,
+      },
+    },
+    segmentBackfill: {
+      entry: 'functions/segments/backfill.ts',
+      description: 'Judges every existing customer by a new segment rule, one page of facts per event',
+      memoryMb: 512,
+      // A page of 50 customers, each possibly a transaction of its own.
+      timeoutSeconds: 60,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('SegmentDefined', 'SegmentBackfillContinued'),
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 360,
+        maxReceiveCount: 10,
+        dlqRetentionDays: 14,
+        // Moves member counts like segmentFacts; one chain per revision needs no more.
+        maxConcurrency: 2,
+      },
+    },
+    segmentWindows: {
+      entry: 'functions/segments/review.ts',
+      description: 'Daily: judges again the customers whose spend or order windows moved with time',
+      memoryMb: 512,
+      timeoutSeconds: 900,
+      table: 'readWrite',
+      schedules: [
+        {
+          name: 'segment-windows-daily',
+          expression: 'rate(1 day)',
+          description:
+            'Judges again every customer due in the segment review index (a window contribution expired)',
+        },
+      ],
+    },
   },
 } as const satisfies Topology;
 

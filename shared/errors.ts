@@ -194,6 +194,12 @@ export const errorCatalogue = {
     when: 'The points are worth more than the order still costs after its coupon, or its currency has no point value',
     members: { maxPoints: z.int().meta({ description: 'The most points this order could take' }) },
   },
+  SEGMENT_LIMIT_REACHED: {
+    status: 409,
+    title: 'Too many segments',
+    when: 'A new segment would pass the most segments kept live at once; change or reuse an existing one',
+    members: {},
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }

@@ -35,6 +35,10 @@ const NOT_ON_TIMELINE: Readonly<Partial<Record<EventType, string>>> = {
     'A change of amount, date or owner without a stage change is pipeline detail, kept in the opportunity’s history',
   TicketSlaChanged: 'The SLA clock’s bookkeeping; the due times are on the ticket itself',
   TicketSlaWarning: 'An early warning for agents; only an actual breach is worth a timeline entry',
+  SegmentEntered:
+    'Marketing bookkeeping that moves with rolling windows; the member list is GET /segments/{id}/members',
+  SegmentLeft:
+    'Marketing bookkeeping that moves with rolling windows; the member list is GET /segments/{id}/members',
 };
 
 /** What each sample must project to (titles read as a person would). */
