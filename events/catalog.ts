@@ -7,6 +7,7 @@
  */
 import type * as catalogue from '#shared/events/catalogue.ts';
 import { defineEvent } from '#shared/events/catalogue.ts';
+import { CouponRedeemedV1, CouponRedemptionReleasedV1 } from './coupons.ts';
 import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLoggedV1 } from './customers.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
@@ -184,6 +185,16 @@ export const eventCatalogue = {
     source: 'storeline.loyalty',
     description:
       'A loyalty ledger entry was written (earn, spend, reverse, refund); carries the new balance.',
+  }),
+  CouponRedeemed: defineEvent(CouponRedeemedV1, {
+    source: 'storeline.coupons',
+    description:
+      'A coupon was redeemed: by an order (in its intake transaction) or directly (in-store); both counters moved.',
+  }),
+  CouponRedemptionReleased: defineEvent(CouponRedemptionReleasedV1, {
+    source: 'storeline.coupons',
+    description:
+      'A cancelled order gave its coupon redemption back (once): the coupon’s and the customer’s counters went down.',
   }),
 } as const satisfies catalogue.Catalogue;
 

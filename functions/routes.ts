@@ -8,6 +8,7 @@
  */
 import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
+import { couponRoutes, couponsTag } from './coupons/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
 import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
@@ -31,6 +32,7 @@ export const httpRoutes = {
   webhooks: webhookRoutes,
   invoices: invoiceRoutes,
   replenishment: replenishmentRoutes,
+  coupons: couponRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -65,5 +67,6 @@ export const apiMeta: ApiMeta = {
     webhooksTag,
     invoicesTag,
     replenishmentTag,
+    couponsTag,
   ],
 };

@@ -19,7 +19,7 @@ import { AppError } from '#shared/errors.ts';
 import { idempotentId } from '#shared/idempotency.ts';
 import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
-import { redeemCoupon } from './coupons.ts';
+import { type CouponRedemption, redeemCoupon } from './coupons.ts';
 import { orderSummary } from './events.ts';
 import { asPlaced, getOrder, type Order, placeOrderPut } from './orders.ts';
 import { forget, productsFor } from './price-cache.ts';
@@ -104,14 +104,24 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
     const { lines, currency, subtotal } = pricing;
 
     const placedAt = new Date().toISOString();
-    const coupon = await redeemCoupon({
-      couponCode: input.couponCode,
-      orderId,
-      customerId,
-      subtotal,
-      currency,
-      now: placedAt,
-    });
+    let coupon: CouponRedemption;
+    try {
+      coupon = await redeemCoupon({
+        couponCode: input.couponCode,
+        orderId,
+        customerId,
+        subtotal,
+        currency,
+        now: placedAt,
+        by: principal.sub,
+        correlationId,
+      });
+    } catch (refusal) {
+      // A coupon used up since never hides a retry of the order placed with it.
+      const placed = await getOrder(orderId);
+      if (placed) return replay(placed, hash);
+      throw refusal;
+    }
     const discount = Math.min(coupon.discount, subtotal);
     const order: Order = {
       id: orderId,
@@ -141,7 +151,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
     const writes: TaggedWrite<IntakeTag>[] = [
       { tag: { kind: 'order' }, write: placeOrderPut(order) },
       { tag: { kind: 'outbox' }, write: orderPlaced },
-      ...coupon.writes.map((write) => ({ tag: { kind: 'coupon' } as const, write })),
+      ...coupon.writes.map(({ part, write }) => ({ tag: { kind: 'coupon', part } as const, write })),
       ...lines.flatMap((line) => [
         {
           tag: { kind: 'stock', sku: line.sku } as const,
@@ -172,8 +182,11 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
         if (winner) return replay(winner, hash);
         throw outOfStock(failure.skus);
       }
-      case 'coupon':
-        throw coupon.refusal();
+      case 'coupon': {
+        const winner = await getOrder(orderId);
+        if (winner) return replay(winner, hash);
+        throw await coupon.refusal(failure.parts);
+      }
       case 'unexpected':
         throw new Error(`Order intake cancelled by ${JSON.stringify(failure.tags)}`);
     }
