@@ -141,3 +141,26 @@ describe('Function: normaliseCode and redemptionCustomer', () => {
     expect(redemptionCustomer(staff, 'c-2')).toBe('c-2');
   });
 });
+
+describe('Schema: CouponInput', () => {
+  it('refuses a percentage over 100, a fixed coupon or a minimum without a currency, and an empty window', async () => {
+    const { CouponInput } = await import('#functions/coupons/contract.ts');
+    const paths = (body: unknown) => {
+      const parsed = CouponInput.safeParse(body);
+      return parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'));
+    };
+    expect(paths({ kind: 'percent', value: 100 })).toEqual([]);
+    expect(paths({ kind: 'percent', value: 101 })).toEqual(['value']);
+    expect(paths({ kind: 'fixed', value: 500 })).toEqual(['currency']);
+    expect(paths({ kind: 'percent', value: 5, minSubtotal: 100 })).toEqual(['currency']);
+    expect(
+      paths({
+        kind: 'percent',
+        value: 5,
+        validFrom: '2026-02-01T00:00:00Z',
+        validUntil: '2026-01-01T00:00:00Z',
+      }),
+    ).toEqual(['validUntil']);
+    expect(paths({ kind: 'percent', value: 5, extra: true })).toEqual(['']);
+  });
+});
