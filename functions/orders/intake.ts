@@ -16,7 +16,6 @@ import { productUnchangedCheck, reserveStockWrite } from '#functions/catalog/pro
 import type { Principal } from '#shared/auth.ts';
 import { ddb } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
-import { idempotentId } from '#shared/idempotency.ts';
 import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
 import { type CouponRedemption, redeemCoupon } from './coupons.ts';
@@ -28,6 +27,7 @@ import {
   type IntakeTag,
   mergeLines,
   orderCustomer,
+  orderIdFor,
   orderRequestHash,
   outOfStock,
   priceLines,
@@ -49,9 +49,8 @@ export interface PlaceOrderOutcome {
   readonly order: Order;
 }
 
-/** The order id for (principal, key): the same on every retry, different for every other caller. */
-export const orderIdFor = (sub: string, idempotencyKey: string): string =>
-  idempotentId('order', sub, idempotencyKey);
+/** Defined with the pure rules, so contexts deriving an order id do not bundle intake. */
+export { orderIdFor };
 
 function replay(order: Order, hash: string): PlaceOrderOutcome {
   if (order.requestHash !== hash) {

@@ -8,7 +8,7 @@ import type { ProductRecord } from '#functions/catalog/products.ts';
 import { REDEMPTION_MAX_ITEMS } from '#functions/coupons/rules.ts';
 import type { Principal } from '#shared/auth.ts';
 import { AppError, type FieldError } from '#shared/errors.ts';
-import { requestHash } from '#shared/idempotency.ts';
+import { idempotentId, requestHash } from '#shared/idempotency.ts';
 import { MAX_TRANSACT_ITEMS } from '#shared/limits.ts';
 
 /** Items the coupon hook (coupons.ts) may add to an order's transaction; counted in the max-lines budget. */
@@ -112,6 +112,10 @@ export function priceLines(
   }
   return { lines, currency, subtotal };
 }
+
+/** The order id for (principal, key): the same on every retry, different for every other caller. */
+export const orderIdFor = (sub: string, idempotencyKey: string): string =>
+  idempotentId('order', sub, idempotencyKey);
 
 /** The fingerprint of an order request: what a retry must repeat exactly. */
 export function orderRequestHash(

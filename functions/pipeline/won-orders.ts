@@ -8,7 +8,7 @@
  * which `opportunityOrderOutcomes` records here.
  */
 import type { EventData } from '#events/catalog.ts';
-import { orderIdFor } from '#functions/orders/intake.ts';
+import { orderIdFor } from '#functions/orders/rules.ts';
 import type { Principal } from '#shared/auth.ts';
 import { tableName } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
