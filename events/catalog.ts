@@ -7,6 +7,7 @@
  */
 import type * as catalogue from '#shared/events/catalogue.ts';
 import { defineEvent } from '#shared/events/catalogue.ts';
+import { CouponRedeemedV1, CouponRedemptionReleasedV1 } from './coupons.ts';
 import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLoggedV1 } from './customers.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
@@ -203,6 +204,16 @@ export const eventCatalogue = {
   SegmentLeft: defineEvent(SegmentLeftV1, {
     source: 'storeline.segments',
     description: 'A customer stopped being a member of a segment (their facts, a new rule, or time passing).',
+  }),
+  CouponRedeemed: defineEvent(CouponRedeemedV1, {
+    source: 'storeline.coupons',
+    description:
+      'A coupon was redeemed: by an order (in its intake transaction) or directly (in-store); both counters moved.',
+  }),
+  CouponRedemptionReleased: defineEvent(CouponRedemptionReleasedV1, {
+    source: 'storeline.coupons',
+    description:
+      'A cancelled order gave its coupon redemption back (once): the coupon’s and the customer’s counters went down.',
   }),
 } as const satisfies catalogue.Catalogue;
 

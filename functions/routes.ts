@@ -8,6 +8,7 @@
  */
 import type { ApiMeta } from '#shared/http/openapi.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
+import { couponRoutes, couponsTag } from './coupons/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
 import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
 import { loyaltyRoutes, loyaltyTag } from './loyalty/contract.ts';
@@ -37,6 +38,7 @@ export const httpRoutes = {
   receipts: receiptRoutes,
   loyalty: loyaltyRoutes,
   segments: segmentRoutes,
+  coupons: couponRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -74,5 +76,6 @@ export const apiMeta: ApiMeta = {
     receiptsTag,
     loyaltyTag,
     segmentsTag,
+    couponsTag,
   ],
 };

@@ -510,6 +510,15 @@ export const topology = {
         },
       ],
     },
+    coupons: {
+      entry: 'functions/coupons/handler.ts',
+      description:
+        'Coupons: definitions, live redemption counts, redemption lists and direct (in-store) redemptions',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.coupons,
+    },
   },
 } as const satisfies Topology;
 

@@ -18,7 +18,7 @@ import { ddb } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
 import { contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
 import type { PlaceOrderInput } from './contract.ts';
-import { redeemCoupon } from './coupons.ts';
+import { type CouponRedemption, redeemCoupon } from './coupons.ts';
 import { orderSummary } from './events.ts';
 import { orderIdFor } from './inputs.ts';
 import { spendLoyaltyPoints } from './loyalty.ts';
@@ -101,14 +101,24 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
     const { lines, currency, subtotal } = pricing;
 
     const placedAt = new Date().toISOString();
-    const coupon = await redeemCoupon({
-      couponCode: input.couponCode,
-      orderId,
-      customerId,
-      subtotal,
-      currency,
-      now: placedAt,
-    });
+    let coupon: CouponRedemption;
+    try {
+      coupon = await redeemCoupon({
+        couponCode: input.couponCode,
+        orderId,
+        customerId,
+        subtotal,
+        currency,
+        now: placedAt,
+        by: principal.sub,
+        correlationId,
+      });
+    } catch (refusal) {
+      // A coupon used up since never hides a retry of the order placed with it.
+      const placed = await getOrder(orderId);
+      if (placed) return replay(placed, hash);
+      throw refusal;
+    }
     const discount = Math.min(coupon.discount, subtotal);
     const points = await spendLoyaltyPoints({
       loyaltyPoints: input.loyaltyPoints,
@@ -153,7 +163,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
     const writes: TaggedWrite<IntakeTag>[] = [
       { tag: { kind: 'order' }, write: placeOrderPut(order) },
       { tag: { kind: 'outbox' }, write: orderPlaced },
-      ...coupon.writes.map((write) => ({ tag: { kind: 'coupon' } as const, write })),
+      ...coupon.writes.map(({ part, write }) => ({ tag: { kind: 'coupon', part } as const, write })),
       ...points.writes.map((write) => ({ tag: { kind: 'loyalty' } as const, write })),
       ...lines.flatMap((line) => [
         {
@@ -185,8 +195,11 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<PlaceOrder
         if (winner) return replay(winner, hash);
         throw outOfStock(failure.skus);
       }
-      case 'coupon':
-        throw coupon.refusal();
+      case 'coupon': {
+        const winner = await getOrder(orderId);
+        if (winner) return replay(winner, hash);
+        throw await coupon.refusal(failure.parts);
+      }
       case 'loyalty':
         // The balance moved since it was read: plan the spend again on the new one.
         continue;

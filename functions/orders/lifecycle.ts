@@ -110,7 +110,7 @@ export async function cancelOrder(request: TransitionRequest & { readonly reason
         at,
         entry: { status: 'CANCELLED', at, by, ...(request.reason ? { reason: request.reason } : {}) },
       },
-      extra: releaseCouponWrites(order),
+      extra: releaseCouponWrites(order, { at, correlationId: request.correlationId }),
       event: emit(
         'OrderCancelled',
         {

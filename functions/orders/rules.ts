@@ -5,13 +5,16 @@
  */
 import type { OrderStatus } from '#events/orders.ts';
 import type { ProductRecord } from '#functions/catalog/products.ts';
+import { REDEMPTION_MAX_ITEMS } from '#functions/coupons/rules.ts';
 // The loyalty hook's budget (./loyalty.ts), read from where no table client is loaded.
 import { SPEND_WRITES as LOYALTY_HOOK_MAX_ITEMS } from '#functions/loyalty/rules.ts';
 import type { Principal } from '#shared/auth.ts';
 import { AppError, type FieldError } from '#shared/errors.ts';
 import { requestHash } from '#shared/idempotency.ts';
 import { MAX_TRANSACT_ITEMS } from '#shared/limits.ts';
-import { COUPON_HOOK_MAX_ITEMS } from './coupons.ts';
+
+/** Items the coupon hook (coupons.ts) may add to an order's transaction; counted in the max-lines budget. */
+export const COUPON_HOOK_MAX_ITEMS = REDEMPTION_MAX_ITEMS;
 
 /**
  * The order's fixed share of its intake transaction: the order item, its `OrderPlaced` outbox
@@ -20,7 +23,7 @@ import { COUPON_HOOK_MAX_ITEMS } from './coupons.ts';
 export const INTAKE_FIXED_ITEMS = 1 + 1 + COUPON_HOOK_MAX_ITEMS + LOYALTY_HOOK_MAX_ITEMS;
 /** Per distinct SKU: the stock reservation and the check that the product is unchanged. */
 export const INTAKE_ITEMS_PER_LINE = 2;
-/** (100 − 7) / 2 = 46 lines: the most one `TransactWriteItems` can reserve with all its guards. */
+/** (100 − 10) / 2 = 45 lines: the most one `TransactWriteItems` can reserve with all its guards. */
 export const MAX_ORDER_LINES = Math.floor((MAX_TRANSACT_ITEMS - INTAKE_FIXED_ITEMS) / INTAKE_ITEMS_PER_LINE);
 /** Largest quantity on one line. */
 export const MAX_LINE_QUANTITY = 10_000;
@@ -137,7 +140,7 @@ export function orderRequestHash(
 export type IntakeTag =
   | { readonly kind: 'order' }
   | { readonly kind: 'outbox' }
-  | { readonly kind: 'coupon' }
+  | { readonly kind: 'coupon'; readonly part: string }
   | { readonly kind: 'stock'; readonly sku: string }
   | { readonly kind: 'loyalty' }
   | { readonly kind: 'product'; readonly sku: string };
@@ -149,7 +152,8 @@ export type IntakeFailure =
   /** A product changed (price, name, active) since it was read: read the catalogue again. */
   | { readonly kind: 'catalogue-changed'; readonly skus: string[] }
   | { readonly kind: 'out-of-stock'; readonly skus: string[] }
-  | { readonly kind: 'coupon' }
+  /** A coupon write: `parts` name which (the coupon hook explains them). */
+  | { readonly kind: 'coupon'; readonly parts: string[] }
   /** The customer's loyalty balance moved between its read and the commit: plan again. */
   | { readonly kind: 'loyalty' }
   | { readonly kind: 'unexpected'; readonly tags: IntakeTag[] };
@@ -161,7 +165,8 @@ export function classifyIntakeFailure(failed: readonly IntakeTag[]): IntakeFailu
   if (changed.length > 0) return { kind: 'catalogue-changed', skus: changed };
   const short = skus('stock');
   if (short.length > 0) return { kind: 'out-of-stock', skus: short };
-  if (failed.some((t) => t.kind === 'coupon')) return { kind: 'coupon' };
+  const coupon = failed.flatMap((t) => (t.kind === 'coupon' ? [t.part] : []));
+  if (coupon.length > 0) return { kind: 'coupon', parts: coupon };
   if (failed.some((t) => t.kind === 'loyalty')) return { kind: 'loyalty' };
   return { kind: 'unexpected', tags: [...failed] };
 }

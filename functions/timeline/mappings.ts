@@ -338,6 +338,34 @@ export const timelineMappings = {
       },
     }),
   },
+  CouponRedeemed: {
+    kind: 'coupon.redeemed',
+    project: ({ data }) => ({
+      customerId: data.customerId,
+      title:
+        `Coupon ${data.code} redeemed` +
+        (data.discount !== undefined && data.currency !== undefined
+          ? `: ${formatMoney(data.discount, data.currency)} off`
+          : data.source === 'direct'
+            ? ' in store'
+            : ''),
+      refs: {
+        redemptionId: data.redemptionId,
+        ...(data.orderId === undefined ? {} : { orderId: data.orderId }),
+      },
+    }),
+  },
+  CouponRedemptionReleased: {
+    kind: 'coupon.redemption_released',
+    project: ({ data }) => ({
+      customerId: data.customerId,
+      title: `Coupon ${data.code} given back: its order was cancelled`,
+      refs: {
+        redemptionId: data.redemptionId,
+        ...(data.orderId === undefined ? {} : { orderId: data.orderId }),
+      },
+    }),
+  },
 } as const satisfies TimelineMappings;
 
 /** The event types on the timeline: exactly the keys of `timelineMappings`. */

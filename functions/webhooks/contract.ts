@@ -58,7 +58,7 @@ export const ContactUpdatedData = z.strictObject({
   phone: ContactPhone.optional(),
 });
 
-/** `coupon.issued`: the coupon the marketing system created (applied once coupons exist). */
+/** `coupon.issued`: the coupon the marketing system created, applied like `PUT /coupons/{code}`. */
 export const CouponIssuedData = z.strictObject({
   code: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Letters, digits, dash or underscore; at most 64'),
   kind: z.enum(['percent', 'fixed']),
@@ -74,7 +74,16 @@ export const WebhookOutcome = z.enum(['applied', 'recorded', 'duplicate']);
 export type WebhookOutcome = z.infer<typeof WebhookOutcome>;
 
 /** Why an event was recorded and not applied. */
-export const RecordedReason = z.enum(['unknown-type', 'coupons-not-available', 'unknown-customer']);
+export const RecordedReason = z.enum([
+  'unknown-type',
+  /** Only on events received before coupons existed (they are applied by `applyRecordedCoupons`). */
+  'coupons-not-available',
+  'unknown-customer',
+  /** `coupon.issued` for a code staff created: staff coupons are not replaced by the marketing system. */
+  'coupon-exists',
+  /** A `coupon.issued` recorded before coupons existed whose terms the coupon rules refuse. */
+  'invalid-coupon',
+]);
 export type RecordedReason = z.infer<typeof RecordedReason>;
 
 export const WebhookReceipt = z
@@ -84,6 +93,10 @@ export const WebhookReceipt = z
     outcome: WebhookOutcome,
     reason: RecordedReason.optional().meta({ description: 'Why a `recorded` event was not applied' }),
     customerId: z.string().optional().meta({ description: 'The customer an applied contact event changed' }),
+    couponCode: z
+      .string()
+      .optional()
+      .meta({ description: 'The coupon an applied `coupon.issued` created or updated' }),
   })
   .meta({ id: 'MarketingWebhookReceipt' });
 export type WebhookReceipt = z.infer<typeof WebhookReceipt>;
@@ -106,7 +119,8 @@ export const webhookRoutes = {
       '`X-Webhook-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`; a missing, ' +
       `malformed or wrong signature, or a timestamp more than ${SIGNATURE_TOLERANCE_SECONDS} s from now, ` +
       'is `UNAUTHORIZED` before the body is even read. Several secrets may be active at once (rotation). ' +
-      'An applied event answers 200; an event recorded but not applied (an unknown `type`, a coupon, a ' +
+      'An applied event answers 200 (`coupon.issued` creates the coupon as `PUT /coupons/{code}` would); an ' +
+      'event recorded but not applied (an unknown `type`, a coupon whose code staff created, a ' +
       'consent change for an email no customer has) 202; a repeated `id` 200 with outcome `duplicate`, ' +
       'and changes nothing, however many copies arrive at once. Ids are remembered for 30 days.',
     example: { id: 'evt_01HZX3J5T7', type: 'contact.unsubscribed', data: { email: 'ada@example.com' } },

@@ -15,11 +15,17 @@
  *   and creating a nameless customer from a subscription is what `contact.updated` is for;
  * - `contact.updated` `{ email, name?, phone? }` → updates the customer with that email, or creates
  *   one (origin `webhook`; without a `name`, the email stands in for it until someone sets one);
- * - `coupon.issued` → recorded (202): coupons do not exist yet;
+ * - `coupon.issued` → creates the coupon exactly as `PUT /coupons/{code}` would (source `webhook`).
+ *   An update of an existing code: a coupon the marketing system issued is replaced like a PUT
+ *   (terms it does not carry are removed, `active` and the redemption counts are kept); a coupon
+ *   staff created is left alone and the event recorded (202, reason `coupon-exists`): staff own
+ *   their codes;
  * - any other type → recorded (202).
  */
 import { ulid } from 'ulid';
 import type * as z from 'zod';
+import { CouponInput } from '#functions/coupons/contract.ts';
+import { saveCoupon } from '#functions/coupons/service.ts';
 import {
   type CustomerContext,
   ExtraWritesFailed,
@@ -63,6 +69,7 @@ export interface Delivery {
 /** What became of an event that was not a replay. */
 type Result =
   | { readonly outcome: 'applied'; readonly customerId: string }
+  | { readonly outcome: 'applied'; readonly couponCode: string }
   | { readonly outcome: 'recorded'; readonly reason: RecordedReason };
 
 /** The claim's tag: its failure means "this id was received before". */
@@ -131,15 +138,32 @@ const contactUpdated: Handler = async (data, ctx) => {
   throw contention(`The customer with email ${email}`);
 };
 
+/** `coupon.issued`: a coupon like a staff one, in one transaction with the claim of the event id. */
+const couponIssued: Handler = async (data, ctx) => {
+  const issued = dataOf(CouponIssuedData, data);
+  const { code, ...terms } = issued;
+  // The same rules as PUT /coupons/{code} (a percentage up to 100, a fixed coupon's currency).
+  const input = CouponInput.safeParse(terms);
+  if (!input.success) throw validationError(input.error, 'body.data');
+  const result: Result = { outcome: 'applied', couponCode: code };
+  const claim = ctx.claim(result);
+  const saved = await saveCoupon(code, input.data, {
+    source: 'webhook',
+    at: ctx.customer.at,
+    extra: claim.map((c) => c.write),
+    mayReplace: (existing) => existing.source === 'webhook',
+  });
+  if (saved.kind === 'extra-failed') throw new ExtraWritesFailed([CLAIM]);
+  if (saved.kind === 'kept') return recorded('coupon-exists');
+  return result;
+};
+
 /** Known types. Data is validated before anything is read or written. */
 const handlers: Readonly<Record<string, Handler>> = {
   'contact.subscribed': consentHandler(true),
   'contact.unsubscribed': consentHandler(false),
   'contact.updated': contactUpdated,
-  'coupon.issued': async (data) => {
-    dataOf(CouponIssuedData, data);
-    return recorded('coupons-not-available');
-  },
+  'coupon.issued': couponIssued,
 };
 
 const unknownType: Handler = async () => recorded('unknown-type');

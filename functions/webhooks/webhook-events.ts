@@ -7,7 +7,8 @@
  * | webhook event | WEBHOOK#<id>    | WEBHOOK   | WEBHOOK#RECORDED#<type> (1) | <receivedAt>#<id> (1)   |
  *
  * (1) only on events recorded and not applied, so they can be listed by type and applied later
- * (coupons, once they exist).
+ * (`coupon.issued` events received before coupons existed: `applyRecordedCoupons`, which removes
+ * them from the index as it settles each).
  *
  * It is written with `attribute_not_exists(pk)` in the SAME transaction as the event's effect: the
  * first delivery of an id commits both, every later one (a replay, or one of ten racing copies)
@@ -33,6 +34,8 @@ export const WebhookEventRecord = z.object({
   outcome: z.enum(['applied', 'recorded']),
   reason: RecordedReason.optional(),
   customerId: z.string().optional(),
+  /** The coupon an applied `coupon.issued` saved. */
+  couponCode: z.string().optional(),
   /** The event's `data` as the sender sent it (JSON text: any shape, stored as is). */
   data: z.string(),
   /** SHA-256 of the raw body: a replay with another body is logged. */
@@ -95,4 +98,34 @@ export async function listRecordedEvents(type: string, limit = 100): Promise<Web
     }),
   );
   return (result.Items ?? []).map((item) => WebhookEventRecord.parse(item));
+}
+
+/**
+ * Settles an event recorded before its type could be applied (in the transaction applying it):
+ * `applied` with what it changed, or still `recorded` with a new reason. Either way it leaves the
+ * by-type index, so it is settled once; the condition makes a second settlement fail.
+ */
+export function settleRecordedEvent(
+  id: string,
+  settled:
+    | { readonly outcome: 'applied'; readonly couponCode: string }
+    | { readonly outcome: 'recorded'; readonly reason: RecordedReason },
+  previousReason: RecordedReason,
+): TransactWrite {
+  const applied = settled.outcome === 'applied';
+  return {
+    Update: {
+      TableName: tableName,
+      Key: webhookEventKey(id),
+      UpdateExpression: applied
+        ? 'SET outcome = :outcome, couponCode = :code REMOVE reason, gsi2pk, gsi2sk'
+        : 'SET reason = :reason REMOVE gsi2pk, gsi2sk',
+      ConditionExpression: 'outcome = :recorded AND reason = :previous',
+      ExpressionAttributeValues: {
+        ':recorded': 'recorded',
+        ':previous': previousReason,
+        ...(applied ? { ':outcome': 'applied', ':code': settled.couponCode } : { ':reason': settled.reason }),
+      },
+    },
+  };
 }

@@ -226,10 +226,10 @@ describe('Local runtime: orders', () => {
     const tooMany = await order(
       alice,
       crypto.randomUUID(),
-      Array.from({ length: 49 }, (_, i) => ({ sku: `S-${i}`, quantity: 1 })),
+      Array.from({ length: 47 }, (_, i) => ({ sku: `S-${i}`, quantity: 1 })),
     );
     expect(tooMany.status).toBe(400);
-    expect(JSON.stringify(tooMany.body)).toContain('At most 48 lines');
+    expect(JSON.stringify(tooMany.body)).toContain('At most 45 lines');
   });
 
   it('over HTTP: 100 concurrent orders against 30 units → 30 placed, 70 OUT_OF_STOCK, stock conserved', async () => {

@@ -179,7 +179,7 @@ describe('Module: orders/intake (DynamoDB Local)', () => {
     await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
-  it('refuses a coupon code while no coupons exist, rather than charging full price silently', async () => {
+  it('refuses an unknown coupon code, rather than charging full price silently', async () => {
     // Prepare
     const sku = await stockedProduct({ stock: 5 });
     // Act / Assess

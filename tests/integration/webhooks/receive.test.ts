@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getCoupon } from '#functions/coupons/coupons.ts';
 import type { WebhookEnvelope } from '#functions/webhooks/contract.ts';
 import { type Delivery, receiveWebhook } from '#functions/webhooks/receive.ts';
 import { signedHeaders } from '#functions/webhooks/signature.ts';
@@ -87,19 +88,31 @@ describe('Module: webhooks/receive (DynamoDB Local)', () => {
     expect((await listRecordedEvents(type)).map((e) => e.id)).toEqual([event.id]);
   });
 
-  it('records a valid coupon.issued (202) until coupons exist', async () => {
+  it('applies a valid coupon.issued as PUT /coupons/{code} would (200): the coupon exists, its id is claimed', async () => {
+    const code = `Spring-${randomUUID().slice(0, 8)}`;
     const event = {
       id: newId(),
       type: 'coupon.issued',
-      data: { code: 'SPRING-10', kind: 'percent', value: 10, maxRedemptions: 100 },
+      data: { code, kind: 'percent', value: 10, maxRedemptions: 100 },
     };
     expect(await receiveWebhook(delivery(event))).toEqual({
       id: event.id,
       type: 'coupon.issued',
-      outcome: 'recorded',
-      reason: 'coupons-not-available',
+      outcome: 'applied',
+      couponCode: code,
     });
-    expect((await listRecordedEvents('coupon.issued')).map((e) => e.id)).toContain(event.id);
+    expect(await getCoupon(code.toLowerCase())).toMatchObject({
+      code,
+      kind: 'percent',
+      value: 10,
+      maxRedemptions: 100,
+      active: true,
+      source: 'webhook',
+      redemptions: 0,
+      version: 1,
+    });
+    expect(await getWebhookEvent(event.id)).toMatchObject({ outcome: 'applied', couponCode: code });
+    expect((await listRecordedEvents('coupon.issued')).map((e) => e.id)).not.toContain(event.id);
   });
 
   it('refuses a known type with invalid data without claiming the id, so the corrected event is accepted', async () => {
@@ -124,7 +137,7 @@ describe('Module: webhooks/receive (DynamoDB Local)', () => {
       type: 'coupon.issued',
       data: { code: 'X', kind: 'fixed', value: 500, currency: 'EUR' },
     };
-    expect((await receiveWebhook(delivery(fixed))).outcome).toBe('recorded');
+    expect((await receiveWebhook(delivery(fixed))).outcome).toBe('applied');
   });
 
   it('answers a replay as a duplicate and changes nothing, even with another body under the same id', async () => {

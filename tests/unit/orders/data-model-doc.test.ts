@@ -51,6 +51,6 @@ describe('Doc: data-model.md', () => {
   });
 
   it('states the computed maximum lines per order', () => {
-    expect(doc).toContain(`⌊(100 − 7) / 2⌋ = **${MAX_ORDER_LINES}**`);
+    expect(doc).toContain(`⌊(100 − 10) / 2⌋ = **${MAX_ORDER_LINES}**`);
   });
 });

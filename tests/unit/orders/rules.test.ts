@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ProductRecord } from '#functions/catalog/products.ts';
 import { SPEND_WRITES as LOYALTY_HOOK_MAX_ITEMS } from '#functions/loyalty/rules.ts';
 import { PlaceOrderInput } from '#functions/orders/contract.ts';
-import { COUPON_HOOK_MAX_ITEMS, redeemCoupon } from '#functions/orders/coupons.ts';
 import {
   assertTransition,
+  COUPON_HOOK_MAX_ITEMS,
   classifyIntakeFailure,
   INTAKE_FIXED_ITEMS,
   INTAKE_ITEMS_PER_LINE,
@@ -117,7 +117,7 @@ describe('Function: priceLines', () => {
 describe('Constant: MAX_ORDER_LINES', () => {
   it('is the most distinct SKUs whose guards fit one TransactWriteItems with order, outbox, coupon and points', () => {
     expect(INTAKE_FIXED_ITEMS).toBe(2 + COUPON_HOOK_MAX_ITEMS + LOYALTY_HOOK_MAX_ITEMS);
-    expect(MAX_ORDER_LINES).toBe(46);
+    expect(MAX_ORDER_LINES).toBe(45);
     expect(INTAKE_FIXED_ITEMS + MAX_ORDER_LINES * INTAKE_ITEMS_PER_LINE).toBeLessThanOrEqual(
       MAX_TRANSACT_ITEMS,
     );
@@ -169,7 +169,12 @@ describe('Function: classifyIntakeFailure', () => {
   });
 
   it('reports the coupon and anything unexpected as such', () => {
-    expect(classifyIntakeFailure([{ kind: 'coupon' }])).toEqual({ kind: 'coupon' });
+    expect(
+      classifyIntakeFailure([
+        { kind: 'coupon', part: 'coupon' },
+        { kind: 'coupon', part: 'customer' },
+      ]),
+    ).toEqual({ kind: 'coupon', parts: ['coupon', 'customer'] });
     expect(classifyIntakeFailure([{ kind: 'outbox' }])).toEqual({
       kind: 'unexpected',
       tags: [{ kind: 'outbox' }],
@@ -204,21 +209,5 @@ describe('Constant: TRANSITIONS', () => {
     );
     expect(TRANSITIONS.ship.stock).toBe('ship');
     expect(TRANSITIONS.cancel.stock).toBe('release');
-  });
-});
-
-describe('Function: redeemCoupon (the hook before coupons exist)', () => {
-  it('adds nothing without a code and refuses any code', async () => {
-    const input = {
-      orderId: 'o',
-      customerId: 'c',
-      subtotal: 100,
-      currency: 'EUR',
-      now: '2026-01-01T00:00:00Z',
-    };
-    expect(await redeemCoupon(input)).toMatchObject({ discount: 0, writes: [] });
-    await expect(redeemCoupon({ ...input, couponCode: 'X' })).rejects.toMatchObject({
-      code: 'COUPON_NOT_APPLICABLE',
-    });
   });
 });

@@ -200,6 +200,20 @@ const expected: { [T in TimelineEventType]: object } = {
     refs: { interactionId: '01JQ6F0B2C3D4E5F6G7H8J9K0N' },
     visibility: 'customer',
   },
+  CouponRedeemed: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'coupon.redeemed',
+    title: 'Coupon SPRING10 redeemed: 4.85 EUR off',
+    refs: { redemptionId: '8M4Q2ZK7XH3W9R5T1V6N0B2C4D', orderId: '8M4Q2ZK7XH3W9R5T1V6N0B2C4D' },
+    visibility: 'customer',
+  },
+  CouponRedemptionReleased: {
+    customerId: '3f6c2a9e-8d41-4b7a-9c25-1e0f7d8b4a62',
+    kind: 'coupon.redemption_released',
+    title: 'Coupon SPRING10 given back: its order was cancelled',
+    refs: { redemptionId: '8M4Q2ZK7XH3W9R5T1V6N0B2C4D', orderId: '8M4Q2ZK7XH3W9R5T1V6N0B2C4D' },
+    visibility: 'customer',
+  },
 };
 
 describe('Timeline mappings: the catalogue samples', () => {
