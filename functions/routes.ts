@@ -16,6 +16,7 @@ import { platformRoutes, platformTag } from './platform/contract.ts';
 import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
+import { ticketRoutes, ticketsTag } from './tickets/contract.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
 import { webhookRoutes, webhooksTag } from './webhooks/contract.ts';
 
@@ -31,6 +32,7 @@ export const httpRoutes = {
   webhooks: webhookRoutes,
   invoices: invoiceRoutes,
   replenishment: replenishmentRoutes,
+  tickets: ticketRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -65,5 +67,6 @@ export const apiMeta: ApiMeta = {
     webhooksTag,
     invoicesTag,
     replenishmentTag,
+    ticketsTag,
   ],
 };

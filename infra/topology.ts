@@ -317,6 +317,16 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    tickets: {
+      entry: 'functions/tickets/handler.ts',
+      description:
+        'Service-desk tickets: gapless TCK numbers, workflow, comments, change checklists, SLA clocks',
+      memoryMb: 512,
+      // Creation retries the gapless counter inside the request under bursts (create.ts).
+      timeoutSeconds: 20,
+      table: 'readWrite',
+      routes: httpRoutes.tickets,
+    },
   },
 } as const satisfies Topology;
 
