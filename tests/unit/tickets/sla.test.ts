@@ -16,6 +16,7 @@ import {
   startSla,
   warnAtMs,
 } from '#functions/tickets/sla.ts';
+import { type BusinessCalendar, businessTimeBetween, isWorkingTime } from '#shared/business-hours.ts';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 const HOUR = 3_600_000;
@@ -210,5 +211,83 @@ describe('SLA clock: examples (24×7)', () => {
     expect(state.resolution.metAt).toBeUndefined();
     expect(state.resolution.dueAt).toBe(at(50 * HOUR + 22 * HOUR).toISOString());
     expect(state.response.state).toBe('met');
+  });
+});
+
+describe('SLA clock: properties (working calendar, DST and holidays)', () => {
+  const berlin: BusinessCalendar = {
+    timeZone: 'Europe/Berlin',
+    workingDays: [1, 2, 3, 4, 5],
+    opensAt: '09:00',
+    closesAt: '17:00',
+    // Good Friday and Easter Monday 2026, around the spring DST change (29 March).
+    holidays: ['2026-04-03', '2026-04-06'],
+  };
+  const steps = fc.array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 30 * HOUR }).map((ms) => ({ kind: 'wait' as const, ms })),
+      pauseResume,
+    ),
+    { maxLength: 25 },
+  );
+  // Starts spread over three weeks either side of the DST change.
+  const start = fc
+    .integer({ min: 0, max: 21 * 24 })
+    .map((h) => Date.parse('2026-03-20T00:00:00Z') + h * HOUR);
+
+  it('consumes exactly the working time of the intervals it was not paused, and is due in working time', () => {
+    fc.assert(
+      fc.property(start, steps, (t0, ops) => {
+        let state = startSla(targets, new Date(t0), berlin);
+        let now = t0;
+        let paused = false;
+        let expected = 0;
+        for (const op of ops) {
+          if (op.kind === 'wait') {
+            if (!paused) expected += businessTimeBetween(new Date(now), new Date(now + op.ms), berlin);
+            now += op.ms;
+          } else {
+            paused = op.kind === 'pause';
+          }
+          state =
+            (op.kind === 'pause'
+              ? pauseSla(state, new Date(now), berlin)
+              : op.kind === 'resume'
+                ? resumeSla(state, new Date(now), berlin)
+                : undefined) ?? state;
+          for (const clock of [state.response, state.resolution]) {
+            if (clock.state === 'running') {
+              expect(isWorkingTime(new Date(clock.dueAt ?? ''), berlin)).toBe(true);
+              if (clock.warnAt) expect(isWorkingTime(new Date(clock.warnAt), berlin)).toBe(true);
+            }
+          }
+        }
+        const settled = settle(state, new Date(now), berlin);
+        expect(settled.response.consumedMs).toBe(expected);
+        expect(settled.resolution.consumedMs).toBe(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the consumed time when the priority moves between 24×7 and the working calendar', () => {
+    fc.assert(
+      fc.property(start, fc.integer({ min: 0, max: 40 * HOUR }), (t0, elapsed) => {
+        const urgent = startSla({ responseMs: 30 * 60_000, resolutionMs: 4 * HOUR }, new Date(t0), 'always');
+        const at = new Date(t0 + elapsed);
+        const before = settle(urgent, at, 'always');
+        const after = retargetSla(urgent, targets, at, 'always', berlin) ?? before;
+        expect(after.resolution.consumedMs).toBe(before.resolution.consumedMs);
+        expect(after.response.consumedMs).toBe(before.response.consumedMs);
+        if (after.resolution.state === 'running') {
+          const due = new Date(after.resolution.dueAt ?? '');
+          expect(isWorkingTime(due, berlin)).toBe(true);
+          expect(businessTimeBetween(at, due, berlin)).toBe(
+            targets.resolutionMs - after.resolution.consumedMs,
+          );
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
