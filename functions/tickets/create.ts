@@ -187,7 +187,15 @@ export async function createTicket(request: CreateTicketRequest): Promise<Create
       { tag: 'outbox', write: ticketCreatedEvent(ticket, ctx) },
       { tag: 'outbox', write: ticketSlaChangedEvent(ticket, ticket.sla, ctx) },
     ];
-    const outcome = await transactWrite(ddb, writes);
+    let outcome: Awaited<ReturnType<typeof transactWrite<CreateTag>>>;
+    try {
+      // Few conflict retries of the same writes: the counter they hold is stale by then anyway.
+      outcome = await transactWrite(ddb, writes, { maxAttempts: 2 });
+    } catch (error) {
+      // Conflicts with other creations in flight: lost the race, like a failed counter condition.
+      if (error instanceof AppError && error.code === 'RATE_LIMITED') continue;
+      throw error;
+    }
     if (outcome.ok) return { created: true, ticket };
     if (outcome.failed.includes('idempotency') && idemId) {
       const stored = await getTicketIdempotencyRecord(idemId);
