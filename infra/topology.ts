@@ -327,6 +327,22 @@ export const topology = {
       table: 'readWrite',
       routes: httpRoutes.tickets,
     },
+    ticketSla: {
+      entry: 'functions/tickets/consumer.ts',
+      description:
+        'Marks a ticket’s SLA clock breached when its breach timer fires (current slaVersion only)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('TicketSlaBreached'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
   },
 } as const satisfies Topology;
 

@@ -16,10 +16,15 @@ import type { Principal } from '#shared/auth.ts';
 import { ddb } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { logger } from '#shared/observability.ts';
-import { backoff, contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
+import {
+  backoff,
+  contention,
+  type TaggedWrite,
+  type TransactWrite,
+  transactWrite,
+} from '#shared/transactions.ts';
 import { businessCalendar } from './config.ts';
 import type { UpdateTicketInput } from './contract.ts';
-import { systemPrincipal } from './create.ts';
 import { ticketResolvedEvent, ticketSlaChangedEvent, ticketStatusChangedEvent } from './events.ts';
 import {
   calendarFor,
@@ -403,26 +408,31 @@ export async function approveChange(request: ChangeRequest): Promise<TicketRecor
 }
 
 /**
- * The breach timer of `slaVersion` fired for `target` (TicketSlaBreached): the clock is marked
- * breached, conditioned on the ticket's version read; stale timers change nothing.
+ * The breach timer of `slaVersion` fired for `target` (`TicketSlaBreached`): the writes marking
+ * the clock breached at its due time — the ticket's next version conditioned on the one read, its
+ * list items, `TicketSlaChanged` — for the consumer to commit with its marker. Nothing when the
+ * ticket's clocks have moved on since that version (a stale timer) or the clock is not running.
  */
-export async function recordBreach(request: {
-  readonly ticketId: string;
-  readonly target: 'response' | 'resolution';
-  readonly slaVersion: number;
-  readonly at: Date;
-  readonly correlationId: string;
-}): Promise<TicketRecord | undefined> {
-  if (!(await getTicket(request.ticketId))) return undefined;
-  return changeTicket(
-    { ticketId: request.ticketId, principal: systemPrincipal, correlationId: request.correlationId },
-    (t, ctx) => {
-      const sla = markBreached(t.sla, request.target, request.slaVersion, request.at, calendarOf(t));
-      if (!sla) return undefined;
-      const changed = withSla(t, sla, ctx);
-      return { next: changed.ticket, effects: changed.effects };
-    },
-  );
+export async function breachWrites(
+  breach: {
+    readonly ticketId: string;
+    readonly target: 'response' | 'resolution';
+    readonly slaVersion: number;
+  },
+  at: Date,
+  correlationId: string,
+): Promise<TransactWrite[]> {
+  const ticket = await getTicket(breach.ticketId);
+  if (!ticket) return [];
+  const sla = markBreached(ticket.sla, breach.target, breach.slaVersion, at, calendarOf(ticket));
+  if (!sla) return [];
+  const iso = at.toISOString();
+  const next: TicketRecord = { ...ticket, sla, updatedAt: iso, version: ticket.version + 1 };
+  return [
+    ticketReplacePut(next, ticket),
+    ...listWrites(ticket, next),
+    ticketSlaChangedEvent(next, sla, { correlationId, at: iso }),
+  ];
 }
 
 /** The comment's SLA effect: the first public staff response meets the response target. */

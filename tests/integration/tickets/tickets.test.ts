@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { placeOrder } from '#functions/orders/intake.ts';
-import { approveChange, recordBreach, tickChecklistItem, updateTicket } from '#functions/tickets/changes.ts';
+import { approveChange, tickChecklistItem, updateTicket } from '#functions/tickets/changes.ts';
 import { commentOnTicket } from '#functions/tickets/comments.ts';
+import { ticketSla } from '#functions/tickets/consumer.ts';
 import type { CreateTicketInput, UpdateTicketInput } from '#functions/tickets/contract.ts';
 import { createTicket, systemPrincipal } from '#functions/tickets/create.ts';
 import {
@@ -17,6 +18,7 @@ import {
 } from '#functions/tickets/tickets.ts';
 import type { Principal } from '#shared/auth.ts';
 import { AppError } from '#shared/errors.ts';
+import { eventLike, sqsRecordFor } from '../../support/backbone.ts';
 import { customer, orderInput, outbox, settle, staff, stockedProduct } from '../orders/fixtures.ts';
 
 const agent = staff('agent-1');
@@ -307,22 +309,28 @@ describe('Tickets: lists and the breach timer', () => {
     expect(page2.items[0]?.id).not.toBe(page1.items[0]?.id);
   });
 
-  it('marks a clock breached from its timer only for the current slaVersion', async () => {
+  it('marks a clock breached from its timer once, and only for the current slaVersion', async () => {
     const t = await open(agent);
-    const late = new Date(Date.parse(t.createdAt) + 31 * 60_000);
-    expect(
-      await recordBreach({ ticketId: t.id, target: 'response', slaVersion: 7, at: late, correlationId: 'r' }),
-    ).toMatchObject({
-      sla: { version: 1 },
-    });
-    const breached = await recordBreach({
-      ticketId: t.id,
-      target: 'response',
-      slaVersion: 1,
-      at: late,
-      correlationId: 'r',
-    });
+    const breach = (slaVersion: number) =>
+      eventLike('TicketSlaBreached', {
+        ticketId: t.id,
+        number: t.number,
+        target: 'response',
+        slaVersion,
+        dueAt: t.sla.response.dueAt ?? '',
+        breachedAt: new Date(Date.parse(t.createdAt) + 31 * 60_000).toISOString(),
+      });
+    await ticketSla.processRecord(sqsRecordFor(breach(7)));
+    expect((await getTicketWithThread(t.id))?.ticket.sla.version).toBe(1);
+    const event = breach(1);
+    await ticketSla.processRecord(sqsRecordFor(event));
+    await ticketSla.processRecord(sqsRecordFor(event));
+    const breached = (await getTicketWithThread(t.id))?.ticket;
     expect(breached?.sla.response).toMatchObject({ state: 'breached', breachedAt: t.sla.response.dueAt });
     expect(breached?.sla.version).toBe(2);
+    const changes = (await outbox()).filter(
+      (e) => e.type === 'TicketSlaChanged' && e.event.data.ticketId === t.id,
+    );
+    expect(changes.map((e) => e.event.data.slaVersion).sort()).toEqual([1, 2]);
   });
 });
