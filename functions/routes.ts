@@ -16,7 +16,10 @@ import { platformRoutes, platformTag } from './platform/contract.ts';
 import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.ts';
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
-import { ticketRoutes, ticketsTag } from './tickets/contract.ts';
+import { ticketChangeRoutes } from './tickets/change-contract.ts';
+import { ticketRoutes } from './tickets/contract.ts';
+import { ticketQueryRoutes } from './tickets/query-contract.ts';
+import { ticketsTag } from './tickets/schemas.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
 import { webhookRoutes, webhooksTag } from './webhooks/contract.ts';
 
@@ -33,6 +36,8 @@ export const httpRoutes = {
   invoices: invoiceRoutes,
   replenishment: replenishmentRoutes,
   tickets: ticketRoutes,
+  ticketQueries: ticketQueryRoutes,
+  ticketChanges: ticketChangeRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */

@@ -23,8 +23,8 @@ import {
   type TransactWrite,
   transactWrite,
 } from '#shared/transactions.ts';
+import type { UpdateTicketInput } from './change-contract.ts';
 import { businessCalendar } from './config.ts';
-import type { UpdateTicketInput } from './contract.ts';
 import { ticketResolvedEvent, ticketSlaChangedEvent, ticketStatusChangedEvent } from './events.ts';
 import {
   calendarFor,

@@ -17,8 +17,8 @@ import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
 import { backoff, contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
+import type { CommentInput } from './change-contract.ts';
 import { type ChangeTag, planFirstResponse, planStatus } from './changes.ts';
-import type { CommentInput } from './contract.ts';
 import { systemPrincipal } from './create.ts';
 import {
   type CommentRecord,

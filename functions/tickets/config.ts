@@ -1,7 +1,7 @@
 /**
  * The service desk's working calendar, read once per container (cold start) from the function's
- * environment (the topology's `environment` of the `tickets` function, or the shell running
- * `npm start`). Non-urgent SLA targets count in its hours; urgent ones around the clock
+ * environment (the topology's `environment` of the functions that move SLA clocks — `tickets`,
+ * `ticketChanges`, `ticketSla` — set alike, or the shell running `npm start`). Non-urgent SLA targets count in its hours; urgent ones around the clock
  * (`SLA_POLICY` in ./sla.ts; docs/service-desk.md).
  *
  * | variable | default | what |

@@ -36,7 +36,7 @@ import { visibleTo } from '#shared/ownership.ts';
 import { decodeCursor, encodeCursor } from '#shared/paging.ts';
 import { queryPage } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
-import type { TicketSummaryView, TicketView } from './contract.ts';
+import { TicketSummary, type TicketSummaryView, type TicketView } from './schemas.ts';
 import { nextDueAt } from './sla.ts';
 
 export const TICKET_PK_PREFIX = 'TICKET#';
@@ -242,23 +242,6 @@ export function listPlan(filters: TicketFilters): { partition: string; residual:
   return { partition: 'all', residual: {} };
 }
 
-const ListItem = z.object({
-  id: z.string(),
-  number: z.string(),
-  type: TicketType,
-  subject: z.string(),
-  priority: TicketPriority,
-  status: TicketStatus,
-  customerId: z.string().optional(),
-  assignee: z.string().optional(),
-  group: z.string().optional(),
-  responseDueAt: z.string().optional(),
-  resolutionDueAt: z.string().optional(),
-  nextDueAt: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
 /** The summary a list shows, as the list items store it. */
 export function summaryOf(t: TicketRecord): TicketSummaryView {
   const optional = <K extends 'customerId' | 'assignee' | 'group'>(key: K) =>
@@ -319,10 +302,7 @@ export async function listTickets(
     }),
   );
   return {
-    items: (result.Items ?? []).map((item) => {
-      const { nextDueAt: _n, ...summary } = ListItem.parse(item);
-      return { ...summary, ...(item.nextDueAt === undefined ? {} : { nextDueAt: String(item.nextDueAt) }) };
-    }),
+    items: (result.Items ?? []).map((item) => TicketSummary.parse(item)),
     nextCursor: encodeCursor(result.LastEvaluatedKey),
   };
 }

@@ -9,27 +9,28 @@ import { allowedActions, getAtt, resource, resourcesOfType, synthesize } from '.
 
 const { stack, template } = synthesize(topology);
 
-const TICKET_ROUTES = [
-  'POST /tickets',
-  'GET /tickets',
-  'GET /tickets/mine',
-  'GET /tickets/{id}',
-  'PATCH /tickets/{id}',
-  'POST /tickets/{id}/comments',
-  'POST /tickets/{id}/checklist',
-  'PATCH /tickets/{id}/checklist/{itemId}',
-  'POST /tickets/{id}/approval',
-];
+/** Each route with the function serving it: opening, reads (read-only), changes. */
+const TICKET_ROUTES: Record<string, string> = {
+  'POST /tickets': 'tickets',
+  'GET /tickets': 'ticketQueries',
+  'GET /tickets/mine': 'ticketQueries',
+  'GET /tickets/{id}': 'ticketQueries',
+  'PATCH /tickets/{id}': 'ticketChanges',
+  'POST /tickets/{id}/comments': 'ticketChanges',
+  'POST /tickets/{id}/checklist': 'ticketChanges',
+  'PATCH /tickets/{id}/checklist/{itemId}': 'ticketChanges',
+  'POST /tickets/{id}/approval': 'ticketChanges',
+};
 
 describe('StorelineStack: tickets', () => {
-  it('serves every ticket route from the tickets function', () => {
+  it('serves every ticket route from its function', () => {
     // Prepare
-    const fn = stack.functions.get('tickets')?.function;
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
 
     // Assess
-    expect(fn).toBeDefined();
-    for (const key of TICKET_ROUTES) {
+    for (const [key, name] of Object.entries(TICKET_ROUTES)) {
+      const fn = stack.functions.get(name)?.function;
+      expect(fn, name).toBeDefined();
       const route = routes.find((r) => r.Properties.RouteKey === key);
       expect(route, key).toBeDefined();
       const target = route?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
@@ -38,20 +39,35 @@ describe('StorelineStack: tickets', () => {
     }
   });
 
-  it('lets the tickets function write the table transactionally and query its lists', () => {
-    // Prepare
-    const actions = allowedActions(template, stack.functions.get('tickets')!.role);
+  it('lets opening and changes write the table transactionally; reads only read it', () => {
+    for (const name of ['tickets', 'ticketChanges', 'ticketSla']) {
+      // Prepare
+      const actions = allowedActions(template, stack.functions.get(name)!.role);
 
-    // Assess
-    for (const action of [
-      'dynamodb:ConditionCheckItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:PutItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-    ]) {
-      expect(actions.has(action), action).toBe(true);
+      // Assess
+      for (const action of [
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]) {
+        expect(actions.has(action), `${name} ${action}`).toBe(true);
+      }
     }
+    const reads = allowedActions(template, stack.functions.get('ticketQueries')!.role);
+    expect(reads.has('dynamodb:Query')).toBe(true);
+    expect(reads.has('dynamodb:PutItem')).toBe(false);
+  });
+
+  it('feeds TicketSlaBreached to the ticketSla consumer through its own queue', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+    const rule = rules.find(
+      (r) =>
+        JSON.stringify(r.Properties.EventPattern ?? {}).includes('TicketSlaBreached') &&
+        JSON.stringify(r.Properties.Targets ?? []).includes('TicketSla'),
+    );
+    expect(rule).toBeDefined();
   });
 });
