@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { placeOrder } from '#functions/orders/intake.ts';
+import type { UpdateTicketInput } from '#functions/tickets/change-contract.ts';
 import { approveChange, tickChecklistItem, updateTicket } from '#functions/tickets/changes.ts';
 import { commentOnTicket } from '#functions/tickets/comments.ts';
 import { ticketSla } from '#functions/tickets/consumer.ts';
-import type { UpdateTicketInput } from '#functions/tickets/change-contract.ts';
 import type { CreateTicketInput } from '#functions/tickets/contract.ts';
 import { createTicket, systemPrincipal } from '#functions/tickets/create.ts';
 import {
