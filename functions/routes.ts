@@ -20,6 +20,10 @@ import { replenishmentRoutes, replenishmentTag } from './replenishment/contract.
 import { reportsRoutes, reportsTag } from './reports/contract.ts';
 import { returnRoutes, returnsTag } from './returns/contract.ts';
 import { segmentRoutes, segmentsTag } from './segments/contract.ts';
+import { ticketChangeRoutes } from './tickets/change-contract.ts';
+import { ticketRoutes } from './tickets/contract.ts';
+import { ticketQueryRoutes } from './tickets/query-contract.ts';
+import { ticketsTag } from './tickets/schemas.ts';
 import { timelineRoutes, timelineTag } from './timeline/contract.ts';
 import { webhookRoutes, webhooksTag } from './webhooks/contract.ts';
 
@@ -39,6 +43,9 @@ export const httpRoutes = {
   loyalty: loyaltyRoutes,
   segments: segmentRoutes,
   coupons: couponRoutes,
+  tickets: ticketRoutes,
+  ticketQueries: ticketQueryRoutes,
+  ticketChanges: ticketChangeRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -77,5 +84,6 @@ export const apiMeta: ApiMeta = {
     loyaltyTag,
     segmentsTag,
     couponsTag,
+    ticketsTag,
   ],
 };

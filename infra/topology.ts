@@ -519,6 +519,48 @@ export const topology = {
       table: 'readWrite',
       routes: httpRoutes.coupons,
     },
+    tickets: {
+      entry: 'functions/tickets/handler.ts',
+      description: 'Opens service-desk tickets: gapless TCK numbers, SLA clocks started, TicketCreated',
+      memoryMb: 512,
+      // Creation retries the gapless counter inside the request under bursts (create.ts).
+      timeoutSeconds: 20,
+      table: 'readWrite',
+      routes: httpRoutes.tickets,
+    },
+    ticketQueries: {
+      entry: 'functions/tickets/query-handler.ts',
+      description: 'Service-desk reads: a ticket with its comments, staff lists by filter, a customer’s own',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'read',
+      routes: httpRoutes.ticketQueries,
+    },
+    ticketChanges: {
+      entry: 'functions/tickets/change-handler.ts',
+      description:
+        'Service-desk changes: workflow moves, assignment, priority, problem links, change checklists, comments',
+      memoryMb: 512,
+      timeoutSeconds: 20,
+      table: 'readWrite',
+      routes: httpRoutes.ticketChanges,
+    },
+    ticketSla: {
+      entry: 'functions/tickets/consumer.ts',
+      description:
+        'Marks a ticket’s SLA clock breached when its breach timer fires (current slaVersion only)',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      consumer: {
+        events: subscribeTo('TicketSlaBreached'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+      },
+    },
   },
 } as const satisfies Topology;
 

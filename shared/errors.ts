@@ -200,6 +200,23 @@ export const errorCatalogue = {
     when: 'A new segment would pass the most segments kept live at once; change or reuse an existing one',
     members: {},
   },
+  CHANGE_NOT_READY: {
+    status: 409,
+    title: 'Change not ready to resolve',
+    when: 'A change ticket is resolved while a checklist item is open or before a staff member other than its requester approved it',
+    members: {
+      openChecklistItems: z
+        .array(z.string())
+        .meta({ description: 'The ids of the checklist items not done yet' }),
+      approved: z.boolean().meta({ description: 'Whether the change is approved' }),
+    },
+  },
+  TICKET_TYPE_MISMATCH: {
+    status: 409,
+    title: 'Not possible for this ticket type',
+    when: 'The operation belongs to another ticket type: a checklist or approval on a ticket that is not a change, a problem link from a ticket that is not an incident or to one that is not a problem',
+    members: { ticketType: z.string().meta({ description: 'The type of the ticket concerned' }) },
+  },
 } as const satisfies Record<
   string,
   { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }
