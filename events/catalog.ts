@@ -7,6 +7,7 @@
  */
 import type * as catalogue from '#shared/events/catalogue.ts';
 import { defineEvent } from '#shared/events/catalogue.ts';
+import { CampaignPageDueV1 } from './campaigns.ts';
 import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLoggedV1 } from './customers.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
@@ -203,6 +204,11 @@ export const eventCatalogue = {
   SegmentLeft: defineEvent(SegmentLeftV1, {
     source: 'storeline.segments',
     description: 'A customer stopped being a member of a segment (their facts, a new rule, or time passing).',
+  }),
+  CampaignPageDue: defineEvent(CampaignPageDueV1, {
+    source: 'storeline.campaigns',
+    description:
+      'The next page of a sending campaign’s segment members is due: where the walk over the members resumes.',
   }),
 } as const satisfies catalogue.Catalogue;
 

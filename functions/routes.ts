@@ -7,6 +7,7 @@
  * contracts (`node scripts/gen-api-docs.ts`; unit tests fail when either is stale).
  */
 import type { ApiMeta } from '#shared/http/openapi.ts';
+import { campaignRoutes, campaignsTag } from './campaigns/contract.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
 import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
@@ -37,6 +38,7 @@ export const httpRoutes = {
   receipts: receiptRoutes,
   loyalty: loyaltyRoutes,
   segments: segmentRoutes,
+  campaigns: campaignRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -74,5 +76,6 @@ export const apiMeta: ApiMeta = {
     receiptsTag,
     loyaltyTag,
     segmentsTag,
+    campaignsTag,
   ],
 };
