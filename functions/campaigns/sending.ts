@@ -37,6 +37,7 @@ import {
   type DeliveryCounts,
   emptyCounts,
   getCampaign,
+  getDelivery,
   pageDoneUpdate,
   recordOutcome,
   releaseDelivery,
@@ -92,6 +93,9 @@ export class InjectedCrash extends Error {
 
 let sendsInProcess = 0;
 
+/** Messages this process has sent (the crash switch counts these). */
+export const sendsInThisProcess = (): number => sendsInProcess;
+
 /**
  * Test switch `CAMPAIGN_CRASH_AFTER_SENDS=<n>`: the n-th message this process sends is followed by
  * a thrown error before its outcome is recorded — a crash at the worst moment. Unset in AWS.
@@ -109,12 +113,32 @@ export interface PageOptions {
   readonly rate?: number;
   /** Members per page at most (tests use small pages to walk many). */
   readonly maxPageSize?: number;
+  /** How long a claim found `claimed` may still be in flight (another delivery sending it). */
+  readonly settleMs?: number;
 }
+
+/**
+ * A claim younger than this, found by another delivery of the same page (SQS delivered it twice
+ * at once), is waited on: its owner is still sending. Older ones are a crash's leftovers (a page is
+ * delivered again only after the visibility timeout) and count as unconfirmed at once.
+ */
+export const CLAIM_SETTLE_MS = 30_000;
 
 const optionsFromEnv = (): Required<PageOptions> => ({
   rate: sendRateFrom(process.env.CAMPAIGN_SEND_RATE),
   maxPageSize: Number(process.env.CAMPAIGN_PAGE_SIZE ?? 0) || 100,
+  settleMs: Number(process.env.CAMPAIGN_CLAIM_SETTLE_MS ?? CLAIM_SETTLE_MS),
 });
+
+/** An existing delivery's outcome, waiting while it is a young claim another delivery may finish. */
+async function settled(existing: Delivery, settleMs: number): Promise<Delivery> {
+  let current = existing;
+  while (current.status === 'claimed' && Date.now() - Date.parse(current.claimedAt) < settleMs) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    current = (await getDelivery(current.campaignId, current.customerId)) ?? current;
+  }
+  return current;
+}
 
 /** The consumer's effect of one `CampaignPageDue`: the page's record (+ the next page's event). */
 export async function sendPage(
@@ -123,7 +147,7 @@ export async function sendPage(
   options: PageOptions = {},
 ): Promise<readonly TransactWrite[]> {
   const { campaignId, page, cursor } = event.data;
-  const { rate, maxPageSize } = { ...optionsFromEnv(), ...options };
+  const { rate, maxPageSize, settleMs } = { ...optionsFromEnv(), ...options };
   const campaign = await getCampaign(campaignId);
   if (campaign?.status !== 'SENDING' || campaign.page !== page) {
     logger.info('campaign page stale: nothing sent', {
@@ -158,14 +182,21 @@ export async function sendPage(
   const pace = pacer(rate);
   for (const customerId of members.items) {
     const recipient = recipientOf(customers.get(customerId), campaign.channel);
-    const base = { campaignId, customerId, channel: campaign.channel, page, claimedAt: tx.now };
+    // Wall-clock time of the claim (not the delivery's): how young a claim is tells in-flight from crashed.
+    const base = {
+      campaignId,
+      customerId,
+      channel: campaign.channel,
+      page,
+      claimedAt: new Date().toISOString(),
+    };
     const claim = await claimDelivery(
       'suppressed' in recipient
         ? { ...base, status: 'suppressed', reason: recipient.suppressed }
         : { ...base, status: 'claimed', to: recipient.to },
     );
     if (!claim.claimed) {
-      count(tally, claim.existing);
+      count(tally, await settled(claim.existing, settleMs));
       continue;
     }
     if ('suppressed' in recipient) {
