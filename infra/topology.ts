@@ -561,6 +561,27 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    alerting: {
+      entry: 'functions/alerting/consumer.ts',
+      description:
+        'Alerts (stock low, SLA breaches, AlertRaised, DLQ alarms) → ops notifications and one incident per open fault',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      table: 'readWrite',
+      sends: { opsTopic: true },
+      consumer: {
+        events: subscribeTo('StockLow', 'TicketSlaBreached', 'AlertRaised'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 180,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // Every incident takes a number from the desk's one counter, and a storm of one fault
+        // comments on one incident: two batches at a time keep those rows from conflict storms
+        // (the queue absorbs the storm), and keep the ops topic from paging in bursts.
+        maxConcurrency: 2,
+      },
+    },
   },
 } as const satisfies Topology;
 
