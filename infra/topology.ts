@@ -582,6 +582,15 @@ export const topology = {
         maxConcurrency: 2,
       },
     },
+    dlqAlarms: {
+      entry: 'functions/alerting/alarm-handler.ts',
+      description: 'Turns DLQ alarm notifications from the ops topic into AlertRaised (outbox) for alerting',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      // Writes the outbox only; the topology's narrowest write grant is the table's data.
+      table: 'readWrite',
+      alarmSubscription: { alarms: 'deadLetterQueues' },
+    },
   },
 } as const satisfies Topology;
 
