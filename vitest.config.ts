@@ -35,6 +35,9 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['tests/infra/**/*.test.ts'],
+          // Files share one module graph, so the synthesized stack (tests/infra/helpers.ts) is
+          // built once per worker rather than once per file.
+          isolate: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

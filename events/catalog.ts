@@ -7,6 +7,7 @@
  */
 import type * as catalogue from '#shared/events/catalogue.ts';
 import { defineEvent } from '#shared/events/catalogue.ts';
+import { CampaignPageDueV1 } from './campaigns.ts';
 import { CouponRedeemedV1, CouponRedemptionReleasedV1 } from './coupons.ts';
 import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLoggedV1 } from './customers.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
@@ -214,6 +215,11 @@ export const eventCatalogue = {
     source: 'storeline.coupons',
     description:
       'A cancelled order gave its coupon redemption back (once): the coupon’s and the customer’s counters went down.',
+  }),
+  CampaignPageDue: defineEvent(CampaignPageDueV1, {
+    source: 'storeline.campaigns',
+    description:
+      'The next page of a sending campaign’s segment members is due: where the walk over the members resumes.',
   }),
 } as const satisfies catalogue.Catalogue;
 

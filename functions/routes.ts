@@ -7,6 +7,7 @@
  * contracts (`node scripts/gen-api-docs.ts`; unit tests fail when either is stale).
  */
 import type { ApiMeta } from '#shared/http/openapi.ts';
+import { campaignRoutes, campaignsTag } from './campaigns/contract.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { couponRoutes, couponsTag } from './coupons/contract.ts';
 import { customerRoutes, customersTag } from './customers/contract.ts';
@@ -46,6 +47,7 @@ export const httpRoutes = {
   tickets: ticketRoutes,
   ticketQueries: ticketQueryRoutes,
   ticketChanges: ticketChangeRoutes,
+  campaigns: campaignRoutes,
 } as const;
 
 /** Every route contract, in declaration order. */
@@ -85,5 +87,6 @@ export const apiMeta: ApiMeta = {
     segmentsTag,
     couponsTag,
     ticketsTag,
+    campaignsTag,
   ],
 };

@@ -561,6 +561,53 @@ export const topology = {
         dlqRetentionDays: 14,
       },
     },
+    campaigns: {
+      entry: 'functions/campaigns/handler.ts',
+      description: 'Email/SMS campaigns to a segment for staff: schedule, read delivery counts, cancel',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+      routes: httpRoutes.campaigns,
+      timers: [
+        {
+          name: 'campaignSends',
+          target: 'campaignLauncher',
+          description: 'One-time schedules at each scheduled campaign’s send time',
+        },
+      ],
+    },
+    campaignLauncher: {
+      entry: 'functions/campaigns/launcher.ts',
+      description: 'Invoked at a campaign’s send time: SCHEDULED → SENDING and the first page due, once',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readWrite',
+    },
+    campaignSender: {
+      entry: 'functions/campaigns/consumer.ts',
+      description:
+        'Sends one page of a campaign’s segment members per event, consent checked now, throttled, at most once each',
+      memoryMb: 256,
+      // A page is sized to take at most 20 s at the configured rate (functions/campaigns/throttle.ts).
+      timeoutSeconds: 60,
+      table: 'readWrite',
+      sends: { email: true, sms: true },
+      environment: {
+        // Messages per second per campaign; SES starts production accounts at 14/s.
+        CAMPAIGN_SEND_RATE: '10',
+      },
+      consumer: {
+        events: subscribeTo('CampaignPageDue'),
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 360,
+        maxReceiveCount: 10,
+        dlqRetentionDays: 14,
+        // Each campaign is one chain of pages; two at a time bound the total rate to twice the
+        // per-campaign rate (the provider's account quota is shared).
+        maxConcurrency: 2,
+      },
+    },
     alerting: {
       entry: 'functions/alerting/consumer.ts',
       description:

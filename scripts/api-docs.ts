@@ -7,6 +7,7 @@
  * Not imported by the platform handler: it is for the repository, not the bundle.
  */
 import type * as z from 'zod';
+import { errorDocs } from '#shared/error-docs.ts';
 import { type ErrorCode, errorCatalogue } from '#shared/errors.ts';
 import type { RouteSpec } from '#shared/http/contract.ts';
 import { MAX_BODY_BYTES } from '#shared/http/handler.ts';
@@ -141,13 +142,14 @@ function errorSection(): string[] {
     '|---|---|---|---|',
   ];
   for (const [code, entry] of Object.entries(errorCatalogue)) {
-    const members = Object.entries(entry.members as Record<string, z.ZodType>)
+    const { when, members: own } = errorDocs[code as ErrorCode];
+    const members = Object.entries(own as Record<string, z.ZodType>)
       .map(([name, schema]) => {
         const optional = schema.safeParse(undefined).success;
         return `\`${name}\`${optional ? ' (optional)' : ''}${schema.description ? `: ${schema.description}` : ''}`;
       })
       .join('; ');
-    lines.push(`| \`${code}\` | ${entry.status} | ${cell(entry.when)} | ${cell(members || '—')} |`);
+    lines.push(`| \`${code}\` | ${entry.status} | ${cell(when)} | ${cell(members || '—')} |`);
   }
   lines.push(
     '',

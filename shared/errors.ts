@@ -3,7 +3,6 @@
  * (see `#shared/http/problem.ts`). Codes, statuses and each code's extra members are the contract
  * described in docs/api.md and in the OpenAPI document, both generated from this catalogue.
  */
-import * as z from 'zod';
 
 /** One validation failure, `path` in JSON-pointer-ish dotted form (`lines.0.sku`). */
 export interface FieldError {
@@ -11,216 +10,40 @@ export interface FieldError {
   message: string;
 }
 
-const FieldErrorSchema = z
-  .object({
-    path: z
-      .string()
-      .meta({ description: 'Where: `body.lines.0.sku`, `query.limit`, `headers.idempotency-key`' }),
-    message: z.string(),
-  })
-  .meta({ id: 'FieldError' });
-
-const Skus = z.array(z.string()).meta({ description: 'The SKUs concerned' });
-
 /**
- * Every code the API answers with: its status, title, when it happens, and the members its problem
- * document carries beyond the RFC 9457 ones (`type`, `title`, `status`, `detail`, `instance`) and
- * `code`. The OpenAPI document gives each code its own closed schema from `members`, so a typed
- * client can read `skus` on an `OUT_OF_STOCK` without a cast.
+ * Every code the API answers with: its status and title, all a function needs at run time. When
+ * each happens and the members its problem document carries are in `#shared/error-docs.ts`, read
+ * only by the OpenAPI document and docs/api.md, so that no function bundles or builds them.
  */
 export const errorCatalogue = {
-  VALIDATION_FAILED: {
-    status: 400,
-    title: 'Request validation failed',
-    when: 'A path parameter, query parameter, header or body field is missing or invalid',
-    members: {
-      errors: z.array(FieldErrorSchema).meta({ description: 'Each failure, one per field' }),
-      skus: Skus.optional().meta({
-        description: 'Order lines refused as a whole: unknown, not for sale, or in another currency',
-      }),
-    },
-  },
-  MALFORMED_JSON: {
-    status: 400,
-    title: 'Request body is not valid JSON',
-    when: 'The body could not be parsed as JSON',
-    members: {},
-  },
-  UNAUTHORIZED: {
-    status: 401,
-    title: 'Authentication required',
-    when: 'The bearer token is missing, invalid or expired',
-    members: {},
-  },
-  FORBIDDEN: {
-    status: 403,
-    title: 'Not allowed',
-    when: 'The caller is authenticated but may not do this (a staff-only route, another customer)',
-    members: {},
-  },
-  NOT_FOUND: {
-    status: 404,
-    title: 'Not found',
-    when: 'The resource does not exist, or is not the caller’s to see',
-    members: {},
-  },
-  OUT_OF_STOCK: {
-    status: 409,
-    title: 'Out of stock',
-    when: 'Not enough available stock for one or more SKUs; nothing was reserved or moved',
-    members: { skus: Skus.meta({ description: 'The SKUs that are short' }) },
-  },
-  COUPON_EXHAUSTED: {
-    status: 409,
-    title: 'Coupon exhausted',
-    when: 'The coupon reached its redemption limit while the order was placed',
-    members: {},
-  },
-  COUPON_LIMIT_REACHED: {
-    status: 409,
-    title: 'Coupon limit reached',
-    when: 'The customer already used this coupon as often as it allows',
-    members: {},
-  },
-  COUPON_NOT_APPLICABLE: {
-    status: 422,
-    title: 'Coupon not applicable',
-    when: 'The coupon does not exist or does not apply to this order',
-    members: { couponCode: z.string().meta({ description: 'The code that was refused' }) },
-  },
-  INVALID_STATE: {
-    status: 409,
-    title: 'Invalid state for this operation',
-    when: 'The resource is in a state from which this transition is not possible',
-    members: {
-      currentStatus: z.string().optional().meta({ description: 'The state the resource is in now' }),
-    },
-  },
-  ALREADY_EXISTS: {
-    status: 409,
-    title: 'Already exists',
-    when: 'A resource with this identity already exists',
-    members: {},
-  },
-  VERSION_CONFLICT: {
-    status: 412,
-    title: 'Version conflict',
-    when: 'The resource changed since the version the request named',
-    members: {},
-  },
-  IDEMPOTENCY_KEY_REUSED: {
-    status: 422,
-    title: 'Idempotency key reused with a different request',
-    when: 'The Idempotency-Key was first used with another body (or by another route)',
-    members: {
-      orderId: z.string().optional().meta({ description: 'On orders: the order the key created' }),
-    },
-  },
-  PAYLOAD_TOO_LARGE: {
-    status: 413,
-    title: 'Payload too large',
-    when: 'The body is larger than the API accepts',
-    members: {},
-  },
-  RATE_LIMITED: {
-    status: 429,
-    title: 'Too many requests',
-    when: 'Too many concurrent changes to the same item; retry after a short, jittered wait',
-    members: {},
-  },
-  METHOD_NOT_ALLOWED: {
-    status: 405,
-    title: 'Method not allowed',
-    when: 'The path exists but not with this method',
-    members: {},
-  },
-  UNSUPPORTED_MEDIA_TYPE: {
-    status: 415,
-    title: 'Unsupported media type',
-    when: 'The body is not in a media type the route accepts',
-    members: {},
-  },
-  INTERNAL: {
-    status: 500,
-    title: 'Internal error',
-    when: 'A fault on our side; the detail quotes the request id to report',
-    members: {},
-  },
-  PRECONDITION_REQUIRED: {
-    status: 428,
-    title: 'Precondition required',
-    when: 'A conditional change was sent without `If-Match` naming the version it applies to',
-    members: {},
-  },
-  RETURN_QUANTITY_EXCEEDED: {
-    status: 409,
-    title: 'Return quantity exceeded',
-    when: 'A return asks for more units of a SKU than the order delivered minus what is already being returned',
-    members: { skus: Skus.meta({ description: 'The SKUs asked for beyond what can still be returned' }) },
-  },
-  OVER_RECEIPT: {
-    status: 409,
-    title: 'More than ordered',
-    when: 'A receipt would take a purchase order line beyond the quantity ordered; nothing was received',
-    members: {
-      lines: z
-        .array(
-          z.object({ sku: z.string(), ordered: z.int(), received: z.int(), requested: z.int() }).meta({
-            id: 'OverReceiptLine',
-          }),
-        )
-        .meta({ description: 'Each line refused: ordered, already received, and requested now' }),
-    },
-  },
-  RECIPIENT_UNAVAILABLE: {
-    status: 422,
-    title: 'Recipient unavailable',
-    when: 'A message cannot be sent: the customer has no address on the channel, or turned this kind of message off; nothing was sent',
-    members: {
-      reason: z
-        .enum(['no_email', 'opted_out'])
-        .meta({ description: '`no_email`: no address to send to; `opted_out`: the customer turned it off' }),
-    },
-  },
-  INSUFFICIENT_POINTS: {
-    status: 409,
-    title: 'Not enough loyalty points',
-    when: 'The order spends more loyalty points than the customer’s balance; nothing was reserved or spent',
-    members: { balance: z.int().meta({ description: 'The customer’s balance when the order was refused' }) },
-  },
-  POINTS_NOT_APPLICABLE: {
-    status: 422,
-    title: 'Loyalty points not applicable',
-    when: 'The points are worth more than the order still costs after its coupon, or its currency has no point value',
-    members: { maxPoints: z.int().meta({ description: 'The most points this order could take' }) },
-  },
-  SEGMENT_LIMIT_REACHED: {
-    status: 409,
-    title: 'Too many segments',
-    when: 'A new segment would pass the most segments kept live at once; change or reuse an existing one',
-    members: {},
-  },
-  CHANGE_NOT_READY: {
-    status: 409,
-    title: 'Change not ready to resolve',
-    when: 'A change ticket is resolved while a checklist item is open or before a staff member other than its requester approved it',
-    members: {
-      openChecklistItems: z
-        .array(z.string())
-        .meta({ description: 'The ids of the checklist items not done yet' }),
-      approved: z.boolean().meta({ description: 'Whether the change is approved' }),
-    },
-  },
-  TICKET_TYPE_MISMATCH: {
-    status: 409,
-    title: 'Not possible for this ticket type',
-    when: 'The operation belongs to another ticket type: a checklist or approval on a ticket that is not a change, a problem link from a ticket that is not an incident or to one that is not a problem',
-    members: { ticketType: z.string().meta({ description: 'The type of the ticket concerned' }) },
-  },
-} as const satisfies Record<
-  string,
-  { status: number; title: string; when: string; members: Readonly<Record<string, z.ZodType>> }
->;
+  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  MALFORMED_JSON: { status: 400, title: 'Request body is not valid JSON' },
+  UNAUTHORIZED: { status: 401, title: 'Authentication required' },
+  FORBIDDEN: { status: 403, title: 'Not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  OUT_OF_STOCK: { status: 409, title: 'Out of stock' },
+  COUPON_EXHAUSTED: { status: 409, title: 'Coupon exhausted' },
+  COUPON_LIMIT_REACHED: { status: 409, title: 'Coupon limit reached' },
+  COUPON_NOT_APPLICABLE: { status: 422, title: 'Coupon not applicable' },
+  INVALID_STATE: { status: 409, title: 'Invalid state for this operation' },
+  ALREADY_EXISTS: { status: 409, title: 'Already exists' },
+  VERSION_CONFLICT: { status: 412, title: 'Version conflict' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused with a different request' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+  PRECONDITION_REQUIRED: { status: 428, title: 'Precondition required' },
+  RETURN_QUANTITY_EXCEEDED: { status: 409, title: 'Return quantity exceeded' },
+  OVER_RECEIPT: { status: 409, title: 'More than ordered' },
+  RECIPIENT_UNAVAILABLE: { status: 422, title: 'Recipient unavailable' },
+  INSUFFICIENT_POINTS: { status: 409, title: 'Not enough loyalty points' },
+  POINTS_NOT_APPLICABLE: { status: 422, title: 'Loyalty points not applicable' },
+  SEGMENT_LIMIT_REACHED: { status: 409, title: 'Too many segments' },
+  CHANGE_NOT_READY: { status: 409, title: 'Change not ready to resolve' },
+  TICKET_TYPE_MISMATCH: { status: 409, title: 'Not possible for this ticket type' },
+} as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 

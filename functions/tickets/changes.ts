@@ -24,7 +24,7 @@ import {
   transactWrite,
 } from '#shared/transactions.ts';
 import type { UpdateTicketInput } from './change-contract.ts';
-import { businessCalendar } from './config.ts';
+import { businessCalendar, slaPolicy } from './config.ts';
 import { ticketResolvedEvent, ticketSlaChangedEvent, ticketStatusChangedEvent } from './events.ts';
 import {
   calendarFor,
@@ -35,7 +35,6 @@ import {
   resolveSla,
   resumeSla,
   retargetSla,
-  SLA_POLICY,
   type SlaState,
 } from './sla.ts';
 import {
@@ -269,7 +268,7 @@ export async function updateTicket(request: UpdateTicketRequest): Promise<Ticket
       if (input.priority !== undefined && input.priority !== ticket.priority) {
         const sla = retargetSla(
           ticket.sla,
-          SLA_POLICY[input.priority],
+          slaPolicy[input.priority],
           ctx.at,
           calendarOf(ticket),
           calendarFor(input.priority, businessCalendar),

@@ -20,10 +20,10 @@ import { ddb } from '#shared/ddb.ts';
 import { AppError } from '#shared/errors.ts';
 import { idempotentId, requestHash } from '#shared/idempotency.ts';
 import { backoff, contention, type TaggedWrite, transactWrite } from '#shared/transactions.ts';
-import { businessCalendar } from './config.ts';
+import { businessCalendar, slaPolicy } from './config.ts';
 import type { CreateTicketInput } from './contract.ts';
 import { ticketCreatedEvent, ticketSlaChangedEvent } from './events.ts';
-import { calendarFor, SLA_POLICY, startSla } from './sla.ts';
+import { calendarFor, startSla } from './sla.ts';
 import {
   alertKeyTake,
   formatTicketNumber,
@@ -141,7 +141,7 @@ export async function createTicket(request: CreateTicketRequest): Promise<Create
   const customerId = await customerOf(principal, input);
   const requester = requesterOf(principal);
   const calendar = calendarFor(input.priority, businessCalendar);
-  const policy = SLA_POLICY[input.priority];
+  const policy = slaPolicy[input.priority];
 
   for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(Math.min(attempt - 1, 5), NUMBER_BACKOFF);

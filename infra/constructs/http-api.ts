@@ -81,7 +81,8 @@ export interface StorelineHttpApiProps {
 /**
  * API Gateway HTTP API with a Cognito JWT authorizer.
  *
- * - One `HttpLambdaIntegration` (payload format 2.0) per function, shared by its routes.
+ * - One `HttpLambdaIntegration` (payload format 2.0) per function, shared by its routes, and one
+ *   permission per function letting this API (any of its stages and routes) invoke it.
  * - Routes exactly as the contracts say (`METHOD /path`); `authenticated` and `staff` routes get the
  *   user-pool JWT authorizer, `public` and `signed` ones none. The staff check itself (group
  *   membership) is the handler's, from `cognito:groups`.
@@ -178,7 +179,12 @@ export class StorelineHttpApi extends Construct {
       if (!handler) throw new Error(`Route ${route.method} ${route.path}: no function named ${functionName}`);
       let integration = integrations.get(functionName);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascalCase(functionName)}Integration`, handler);
+        // One invoke permission per function for this API (`<api>/*/*/*`), not one per route: the
+        // API's routes are all ours, and 75 route-scoped permissions pushed the stack past
+        // CloudFormation's 500-resource limit.
+        integration = new HttpLambdaIntegration(`${pascalCase(functionName)}Integration`, handler, {
+          scopePermissionToRoute: false,
+        });
         integrations.set(functionName, integration);
       }
       const authorizer: IHttpRouteAuthorizer = JWT_ACCESS.has(route.access) ? jwt : none;

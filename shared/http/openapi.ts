@@ -11,6 +11,7 @@
  *   function's own problems.
  */
 import * as z from 'zod';
+import { errorDocs } from '../error-docs.ts';
 import { type ErrorCode, errorCatalogue } from '../errors.ts';
 import { queryIntegerBounds } from '../schemas.ts';
 import type { ApiTag, RouteSpec } from './contract.ts';
@@ -105,7 +106,8 @@ export const problemSchemaName = (code: ErrorCode): string =>
 
 /** The closed problem+json schema of one code: the RFC 9457 members, `code`, and the code's own. */
 function problemSchema(code: ErrorCode, collected: Collected): JsonSchema {
-  const { status, title, when, members } = errorCatalogue[code];
+  const { status, title } = errorCatalogue[code];
+  const { when, members } = errorDocs[code];
   const own = toSchema(z.object(members), 'output', collected) as {
     properties?: Record<string, JsonSchema>;
     required?: string[];
@@ -193,7 +195,7 @@ function problemResponses(route: RouteSpec, used: Set<ErrorCode>): Record<string
     if (fromGateway)
       content['application/json'] = { schema: { $ref: `#/components/schemas/${GATEWAY_MESSAGE}` } };
     const said = [
-      ...codes.map((c) => `\`${c}\`: ${errorCatalogue[c].when}`),
+      ...codes.map((c) => `\`${c}\`: ${errorDocs[c].when}`),
       ...(fromGateway ? [`\`{ "message" }\`: ${GATEWAY_STATUSES[status]}`] : []),
     ];
     out[String(status)] = { description: said.join('. '), content };

@@ -124,28 +124,31 @@ describe('Local runtime: customer timeline', () => {
     await timelineHas(aliceId, alice, ['order.shipped']);
     expect((await api.request('POST', `/orders/${orderId}/deliver`, { token: staff })).status).toBe(200);
     // Act
-    const page = await timelineHas(aliceId, alice, ['order.delivered']);
-    // Assess: the customer's view, in the order things happened, newest first
+    const page = await timelineHas(aliceId, alice, ['order.delivered', 'loyalty.points_changed']);
+    // Assess: the customer's view, in the order things happened, newest first (the delivery earned
+    // loyalty points: 1 per whole EUR)
     expect(page.items.map((i) => i.type)).toEqual([
+      'loyalty.points_changed',
       'order.delivered',
       'order.shipped',
       'interaction.logged',
       'invoice.issued',
       'order.placed',
     ]);
-    expect(page.items[4]).toMatchObject({ title: 'Order placed: 2 items, 17.00 EUR', refs: { orderId } });
-    expect(page.items[3]).toMatchObject({ refs: { orderId, invoiceId: expect.any(String) } });
-    expect(page.items[3]?.title).toMatch(/^Invoice INV-\d{4}-\d{6} issued: /);
-    expect(page.items[2]?.title).toBe('Inbound call (3 min): Asked when the mug ships');
-    expect(page.items[1]).toMatchObject({ title: 'Order shipped with DHL, tracking number TL-0001' });
+    expect(page.items[5]).toMatchObject({ title: 'Order placed: 2 items, 17.00 EUR', refs: { orderId } });
+    expect(page.items[4]).toMatchObject({ refs: { orderId, invoiceId: expect.any(String) } });
+    expect(page.items[4]?.title).toMatch(/^Invoice INV-\d{4}-\d{6} issued: /);
+    expect(page.items[3]?.title).toBe('Inbound call (3 min): Asked when the mug ships');
+    expect(page.items[2]).toMatchObject({ title: 'Order shipped with DHL, tracking number TL-0001' });
+    expect(page.items[0]).toMatchObject({ title: 'Earned 17 points; balance 17', refs: { orderId } });
     expect(page.items.every((i) => i.visibility === undefined)).toBe(true);
     const times = page.items.map((i) => i.at);
     expect([...times].sort().reverse()).toEqual(times);
   });
 
   it('pages over HTTP with a cursor that works only for its own list', async () => {
-    const all = await timelineHas(aliceId, alice, ['order.delivered']);
-    expect(all.items).toHaveLength(5);
+    const all = await timelineHas(aliceId, alice, ['order.delivered', 'loyalty.points_changed']);
+    expect(all.items).toHaveLength(6);
     const first = await timelineOf(aliceId, alice, '?limit=2');
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(2);
@@ -158,7 +161,7 @@ describe('Local runtime: customer timeline', () => {
       alice,
       `?limit=2&cursor=${encodeURIComponent(second.body.nextCursor ?? '')}`,
     );
-    expect(third.body).toMatchObject({ items: [{ type: 'order.placed' }], nextCursor: null });
+    expect(third.body.items.map((i) => i.type)).toEqual(['invoice.issued', 'order.placed']);
     expect([...first.body.items, ...second.body.items, ...third.body.items]).toEqual(all.items);
     // Staff's view of the same customer is another list: the customer's cursor is refused there.
     const asStaff = await timelineOf(aliceId, staff, `?limit=2&cursor=${cursor}`);
@@ -180,7 +183,7 @@ describe('Local runtime: customer timeline', () => {
 
   it('shows staff every entry with its visibility, and hides staff-only ones from the customer', async () => {
     // Act
-    const asStaff = await timelineHas(aliceId, staff, ['order.delivered']);
+    const asStaff = await timelineHas(aliceId, staff, ['order.delivered', 'loyalty.points_changed']);
     // Assess: the internal note and the record's creation are staff-only; the rest is shared
     const visibilityOf = (type: string, title?: string) =>
       asStaff.items.find((i) => i.type === type && (title === undefined || i.title.startsWith(title)))

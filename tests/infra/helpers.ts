@@ -12,10 +12,22 @@ import type { Topology } from '#infra/topology.ts';
 /** Context that makes asset bundling a no-op for every stack: tests run in a fraction of the time. */
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
-/** The stack for a topology (default: Storeline's) and its template, bundling skipped, nag off. */
+const synthesized = new Map<Topology | undefined, { stack: StorelineStack; template: Template }>();
+
+/**
+ * The stack for a topology (default: Storeline's) and its template, bundling skipped, nag off.
+ * Synthesized once per topology and worker: the infra tier shares modules between its files
+ * (`isolate: false` in vitest.config.ts), so its twenty files read one synthesis of the whole
+ * stack instead of making twenty. Tests only read the stack and template.
+ */
 export function synthesize(topology?: Topology): { stack: StorelineStack; template: Template } {
-  const { stack } = buildApp({ context: SKIP_BUNDLING, nag: false, topology });
-  return { stack, template: Template.fromStack(stack) };
+  let built = synthesized.get(topology);
+  if (!built) {
+    const { stack } = buildApp({ context: SKIP_BUNDLING, nag: false, topology });
+    built = { stack, template: Template.fromStack(stack) };
+    synthesized.set(topology, built);
+  }
+  return built;
 }
 
 /** The logical id of a construct's CloudFormation resource (its default child for L2s). */
