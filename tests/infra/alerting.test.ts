@@ -13,6 +13,7 @@ import {
   allowedActions,
   getAtt,
   logicalId,
+  type PolicyStatementJson,
   ref,
   resource,
   resourcesOf,
@@ -112,5 +113,21 @@ describe('StorelineStack: alerting', () => {
     expect([...actions].filter((a) => /^(sns|ses|events|sqs|lambda|kms):/.test(a))).toEqual([]);
     expect(actions).toContain('dynamodb:PutItem');
     expect(functions.dlqAlarms?.alarmSubscription).toEqual({ alarms: 'deadLetterQueues' });
+  });
+
+  it('gives the alerting queue and its DLQ one shared, TLS-only queue policy (the stack stays within 500 resources)', () => {
+    const consumer = stack.consumers.get('alerting')!;
+    const queues = [ref(consumer.queue), ref(consumer.deadLetterQueue)];
+    const policies = Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy')).filter((p) =>
+      queues.some((q) => JSON.stringify(p.Properties.Queues).includes(JSON.stringify(q))),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]!.Properties.PolicyDocument as { Statement: PolicyStatementJson[] })
+      .Statement;
+    const denies = statements.filter((st) => st.Effect === 'Deny').flatMap(resourcesOf);
+    expect(denies).toEqual(
+      expect.arrayContaining([getAtt(consumer.queue), getAtt(consumer.deadLetterQueue)]),
+    );
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(500);
   });
 });
