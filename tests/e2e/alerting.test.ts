@@ -11,8 +11,10 @@ import type { EventOf } from '#events/catalog.ts';
 import { apiClient } from '#infra/local/client.ts';
 import { localDynamoClient } from '#infra/local/dynamodb.ts';
 import { topology } from '#infra/topology.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
 import { outboxPut } from '#shared/outbox.ts';
 import { eventLike, eventually } from '../support/backbone.ts';
+import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime-process.ts';
 
 const api = apiClient(inject('baseUrl'));
 const ddb = DynamoDBDocumentClient.from(localDynamoClient(inject('dynamoDbEndpointE2e')));
@@ -164,4 +166,67 @@ describe('Local runtime: alerts become ops notifications and deduplicated incide
       `Recurrence of ${resolved.number}, resolved by agent-alerting-e2e`,
     );
   });
+});
+
+/**
+ * A poison message needs `maxReceiveCount` failed receives to reach a DLQ: with the topology's
+ * visibility timeouts that takes minutes, so this runs on a runtime of its own whose consumers
+ * retry after 1 s (`LOCAL_VISIBILITY_TIMEOUT_SECONDS`), as `npm start` allows.
+ */
+describe('Local runtime: a poison message in a DLQ raises an incident naming the queue', () => {
+  let runtime: RuntimeProcess;
+  let own: DynamoDBDocumentClient;
+  beforeAll(async () => {
+    runtime = await startRuntimeProcess({ inMemory: true, env: { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1' } });
+    own = DynamoDBDocumentClient.from(localDynamoClient(runtime.dynamoDbEndpoint));
+  }, 120_000);
+  afterAll(async () => {
+    own?.destroy();
+    await runtime?.stop();
+  });
+
+  it('moves a StockLow the alerting consumer cannot read to its DLQ, and the DLQ hook opens incident dlq:alerting', async () => {
+    const api2 = apiClient(runtime.url);
+    const agent = await api2.token('agent-dlq-e2e', ['staff']);
+    // Prepare: a StockLow whose data is not the event's (no quantities): every receive fails.
+    const poison: EventEnvelope = { ...stockLow(sku()), data: { sku: 'POISON' } };
+    await own.send(new PutCommand(outboxPut(topology.table.name, poison).Put));
+
+    // Act: 5 receives at 1 s apart, then the move to alerting-dlq fires the hook.
+    const dead = await eventually(
+      async () => {
+        const res = await api2.request<{ items: { body: { detail: { id: string } } }[] }>(
+          'GET',
+          '/_local/queues/alerting/dlq',
+        );
+        return res.body.items.some((m) => m.body.detail.id === poison.id) ? res.body.items : undefined;
+      },
+      { timeoutMs: 50_000, intervalMs: 500, what: 'the poison message in alerting-dlq' },
+    );
+    expect(dead.length).toBeGreaterThanOrEqual(1);
+
+    // Assess: one incident naming the queue, and the ops notification from the local DLQ alarm.
+    const incident = await eventually(
+      async () => {
+        const res = await api2.request<{ items: Summary[] }>('GET', '/tickets?type=incident&limit=100', {
+          token: agent,
+        });
+        const found = res.body.items.filter((t) => t.subject === 'Dead letters in the alerting queue');
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 50_000, intervalMs: 500, what: 'the DLQ incident' },
+    );
+    expect(incident).toHaveLength(1);
+    const detail = await api2.request<Ticket>('GET', `/tickets/${incident[0]?.id}`, { token: agent });
+    expect(detail.body).toMatchObject({ alertKey: 'dlq:alerting', priority: 'urgent', status: 'NEW' });
+    expect(detail.body.description).toContain('Raised by local-dlq');
+    const messages = await api2.request<{ items: OpsMessage[] }>('GET', '/_local/messages?channel=ops');
+    expect(messages.body.items.filter((m) => m.tags.alertKey === 'dlq:alerting')).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        subject: expect.stringMatching(/^CRITICAL: Dead letters in the alerting queue \[TCK-\d+ opened\]$/),
+        tags: expect.objectContaining({ origin: 'local-dlq' }),
+      }),
+    ]);
+  }, 110_000);
 });
