@@ -163,6 +163,9 @@ export class StorelineStack extends Stack {
       publisherServices: functionEntries(topology)
         .filter(([, spec]) => spec.stream !== undefined)
         .map(([name]) => `${topology.service}-${name}`),
+      dlqAlarmSubscribers: functionEntries(topology)
+        .filter(([, spec]) => spec.alarmSubscription?.alarms === 'deadLetterQueues')
+        .map(([name]) => handlers.get(name)!),
     });
 
     for (const [name, spec] of functionEntries(topology)) {

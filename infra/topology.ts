@@ -608,6 +608,36 @@ export const topology = {
         maxConcurrency: 2,
       },
     },
+    alerting: {
+      entry: 'functions/alerting/consumer.ts',
+      description:
+        'Alerts (stock low, SLA breaches, AlertRaised, DLQ alarms) → ops notifications and one incident per open fault',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      table: 'readWrite',
+      sends: { opsTopic: true },
+      consumer: {
+        events: subscribeTo('StockLow', 'TicketSlaBreached', 'AlertRaised'),
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 180,
+        maxReceiveCount: 5,
+        dlqRetentionDays: 14,
+        // Every incident takes a number from the desk's one counter, and a storm of one fault
+        // comments on one incident: two batches at a time keep those rows from conflict storms
+        // (the queue absorbs the storm), and keep the ops topic from paging in bursts.
+        maxConcurrency: 2,
+      },
+    },
+    dlqAlarms: {
+      entry: 'functions/alerting/alarm-handler.ts',
+      description: 'Turns DLQ alarm notifications from the ops topic into AlertRaised (outbox) for alerting',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      // Writes the outbox only; the topology's narrowest write grant is the table's data.
+      table: 'readWrite',
+      alarmSubscription: { alarms: 'deadLetterQueues' },
+    },
   },
 } as const satisfies Topology;
 

@@ -1,5 +1,5 @@
 /** The operations view: one dashboard, the alarms that page, and the topic they page through. */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -16,9 +16,11 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { FilterOrPolicy, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { dlqAlarmName } from '#functions/alerting/alarms.ts';
 import { pascalCase } from './names.ts';
 
 export interface ObservabilityProps {
@@ -34,6 +36,12 @@ export interface ObservabilityProps {
    * means an outbox item was skipped (not a valid envelope, or too large for PutEvents).
    */
   readonly publisherServices?: readonly string[];
+  /**
+   * Functions subscribed to the alarm topic for the DLQ alarms (`alarmSubscription` in the
+   * topology): each gets a Lambda subscription whose filter policy matches the body of a DLQ
+   * alarm's notification entering ALARM, and nothing else published there.
+   */
+  readonly dlqAlarmSubscribers?: readonly IFunction[];
 }
 
 const PERIOD = Duration.minutes(5);
@@ -44,6 +52,9 @@ const PERIOD = Duration.minutes(5);
  *   policy refusing non-TLS publishers.
  * - Alarms, all to that topic, missing data treated as fine: each function's `Errors` (any error in
  *   5 minutes), the API's 5xx (any in 5 minutes), and each DLQ holding at least one message.
+ * - The DLQ alarms are named `<stack>-dlq-<queue>`; the functions subscribed for them
+ *   (`dlqAlarmSubscribers`) get them from the topic, filtered on the notification's body, and raise
+ *   an alert (an incident `dlq:<queue>`) from each.
  * - A dashboard: API requests, 4xx, 5xx and latency percentiles; per function invocations, errors,
  *   throttles and duration; DLQ depth; age of the oldest message in each work queue.
  */
@@ -68,8 +79,9 @@ export class Observability extends Construct {
       enforceSSL: true,
     });
     const notify = new SnsAction(this.alarmTopic);
-    const alarm = (alarmId: string, metric: IMetric, description: string): void => {
+    const alarm = (alarmId: string, metric: IMetric, description: string, alarmName?: string): void => {
       const created = new Alarm(this, alarmId, {
+        ...(alarmName === undefined ? {} : { alarmName }),
         metric,
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -115,6 +127,22 @@ export class Observability extends Construct {
           statistic: Stats.MAXIMUM,
         }),
         `Messages are waiting in the ${name} dead-letter queue: inspect them, fix the cause, then redrive.`,
+        // Named so the alerting subscription can match it: its queue becomes the alert key.
+        dlqAlarmName(Stack.of(this).stackName, name),
+      );
+    }
+    for (const subscriber of props.dlqAlarmSubscribers ?? []) {
+      this.alarmTopic.addSubscription(
+        new LambdaSubscription(subscriber, {
+          filterPolicyWithMessageBody: {
+            AlarmName: FilterOrPolicy.filter(
+              SubscriptionFilter.stringFilter({
+                matchPrefixes: [dlqAlarmName(Stack.of(this).stackName, '')],
+              }),
+            ),
+            NewStateValue: FilterOrPolicy.filter(SubscriptionFilter.stringFilter({ allowlist: ['ALARM'] })),
+          },
+        }),
       );
     }
 

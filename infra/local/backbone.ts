@@ -31,6 +31,12 @@ export interface BackboneOptions {
   /** First wait before a stream batch is retried. */
   readonly streamRetryDelayMs?: number | undefined;
   readonly log?: (line: string) => void;
+  /**
+   * The DLQ hook: called with a dead-letter queue's name as the topology's alarms know it (the
+   * consumer's name, or `<function>-stream-failures`) when its first message arrives — the
+   * local stand-in for its CloudWatch alarm going to ALARM (see infra/local/alarms.ts).
+   */
+  readonly onDeadLetters?: (queue: string) => void;
 }
 
 export interface ConsumerQueues {
@@ -70,6 +76,7 @@ export class LocalBackbone {
         region: options.region,
         visibilityTimeoutMs: 30_000,
         onChange,
+        onFirstMessage: () => options.onDeadLetters?.(name),
       });
       const queue = new LocalQueue({
         name,
@@ -159,8 +166,10 @@ export class LocalBackbone {
           checkpoints: this.state.loaded.checkpoints[name] ?? {},
           onChange: () => this.state.changed(),
           onFailure: (failure) => {
+            const first = !this.streamFailures.some((f) => f.functionName === name);
             this.streamFailures.push(failure);
             this.state.changed();
+            if (first) this.options.onDeadLetters?.(`${name}-stream-failures`);
           },
           ...(log ? { log } : {}),
           ...(this.options.pollIntervalMs ? { pollIntervalMs: this.options.pollIntervalMs } : {}),

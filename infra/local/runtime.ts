@@ -10,6 +10,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { FunctionSpec, Topology } from '../topology/types.ts';
 import { topology as defaultTopology, functionEnvironment } from '../topology.ts';
 import { localAdmin, localSchedulerAdmin } from './admin.ts';
+import { dlqAlarmEvent, dlqAlarmSubscribers } from './alarms.ts';
 import { LocalBackbone, localStreamsClient } from './backbone.ts';
 import {
   ensureTable,
@@ -190,6 +191,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (!streamArn) throw new LocalRuntimeError(`Table ${t.table.name} has no stream`);
     log(`table ${t.table.name} ${created ? 'created' : 'found'}`);
 
+    // The DLQ hook: a first dead letter is a DLQ alarm going to ALARM; its subscribers get the SNS
+    // event AWS would deliver (infra/local/alarms.ts). Set once the functions run.
+    let dlqAlarm: (queue: string) => void = () => undefined;
     const backbone = new LocalBackbone({
       topology: t,
       region: LOCAL_REGION,
@@ -197,6 +201,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       eventBridgePort: options.eventBridgePort ?? 0,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       pollIntervalMs: options.pollIntervalMs,
+      onDeadLetters: (queue) => dlqAlarm(queue),
       log,
     });
     const eventbridge = await backbone.listen();
@@ -263,6 +268,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     await host.startAll();
     invoke = (name, event) => host.invoke(name, event);
+    dlqAlarm = (queue) => {
+      log(`DLQ alarm: ${queue} (first dead letter)`);
+      for (const name of dlqAlarmSubscribers(t)) {
+        invoke(name, dlqAlarmEvent(queue, LOCAL_REGION)).catch((error: unknown) =>
+          log(`DLQ alarm for ${queue}: ${name} failed: ${String(error)}`),
+        );
+      }
+    };
     backbone.start(invoke, { client: streams, streamArn });
     scheduler.start();
 

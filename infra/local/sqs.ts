@@ -73,6 +73,11 @@ export interface LocalQueueOptions {
   readonly deadLetterQueue?: LocalQueue;
   /** Called after every change, to persist the queue. */
   readonly onChange?: () => void;
+  /**
+   * Called when a message arrives (sent, or moved here as a dead letter) while the queue is empty:
+   * the moment a CloudWatch alarm on `ApproximateNumberOfMessagesVisible > 0` goes OK → ALARM.
+   */
+  readonly onFirstMessage?: (queue: LocalQueue) => void;
   readonly now?: () => number;
 }
 
@@ -113,8 +118,10 @@ export class LocalQueue {
       receiveCount: 0,
       visibleAt: 0,
     };
+    const wasEmpty = this.messages.length === 0;
     this.messages.push(message);
     this.changed();
+    if (wasEmpty) this.options.onFirstMessage?.(this);
     return message;
   }
 
@@ -218,8 +225,10 @@ export class LocalQueue {
   }
 
   private adopt(message: StoredMessage): void {
+    const wasEmpty = this.messages.length === 0;
     this.messages.push({ ...message, visibleAt: 0, receiptHandle: undefined });
     this.changed();
+    if (wasEmpty) this.options.onFirstMessage?.(this);
   }
 
   private remove(message: StoredMessage): void {

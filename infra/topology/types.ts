@@ -118,6 +118,15 @@ export interface SendsSpec {
   readonly opsTopic?: boolean;
 }
 
+/**
+ * Alarm notifications this function receives from the ops topic (an SNS subscription whose filter
+ * policy matches the alarm notification's body). `deadLetterQueues`: every DLQ alarm entering
+ * ALARM (named `<stack>-dlq-<queue>`); locally, the runtime's DLQ hook invokes it instead.
+ */
+export interface AlarmSubscriptionSpec {
+  readonly alarms: 'deadLetterQueues';
+}
+
 export interface FunctionSpec {
   /** Repo-relative TypeScript entry exporting `handler`. */
   readonly entry: string;
@@ -152,6 +161,8 @@ export interface FunctionSpec {
   readonly assets?: readonly string[];
   /** Outbound messages it may send (email, SMS, ops notifications); nothing when absent. */
   readonly sends?: SendsSpec;
+  /** Alarm notifications from the ops topic it is subscribed to; none when absent. */
+  readonly alarmSubscription?: AlarmSubscriptionSpec;
 }
 
 export interface Topology {

@@ -47,8 +47,8 @@ const identityArn = {
 };
 const isSes = (s: PolicyStatementJson) => actionsOf(s).some((a) => a.startsWith('ses:'));
 const isSns = (s: PolicyStatementJson) => actionsOf(s).some((a) => a.startsWith('sns:'));
-const emailSenders = Object.entries(topology.functions)
-  .filter(([, spec]) => 'sends' in spec && spec.sends.email)
+const emailSenders = Object.entries(topology.functions as Topology['functions'])
+  .filter(([, spec]) => spec.sends?.email === true)
   .map(([name]) => name);
 
 describe('Messaging in the synthesized template', () => {
