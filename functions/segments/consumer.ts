@@ -35,7 +35,7 @@ async function updateFacts(
   const before = await getFacts(customerId);
   const base = before ?? emptyFacts(customerId, tx.now);
   const next = change(base, dayOf(tx.now));
-  const segments = await segmentsFor(base);
+  const segments = await segmentsFor();
   const { writes } = judgedWrites({
     before,
     next,

@@ -19,14 +19,16 @@ import { asRule, currentSegments, membershipWrites, type Segment } from './segme
 export type Cause = 'facts' | 'rule' | 'time';
 
 /**
- * The definitions to judge `facts` by: the container's copy, read again when the facts were
- * judged by a segment or revision the copy does not know (another container saw newer ones).
+ * The definitions to judge `facts` by, read afresh (one strongly consistent Query of at most
+ * `MAX_SEGMENTS` small items) for every judgement. A container's cached copy let a customer whose
+ * first facts arrived within the cache's lifetime after a new segment was defined — and after the
+ * backfill had passed their shard — be judged without it, and so stay out of it until their next
+ * event (seen in the campaigns end-to-end test). The backfill starts only once the definition's
+ * `SegmentDefined` event has travelled stream → bus → queue, so a judgement that read the list
+ * before the definition committed has committed itself long before the backfill reads its shard.
  */
-export async function segmentsFor(facts: CustomerFacts): Promise<readonly Segment[]> {
-  const segments = await currentSegments();
-  const known = new Map(segments.map((s) => [s.id, s.revision]));
-  const stale = Object.entries(facts.segments).some(([id, state]) => (known.get(id) ?? 0) < state.revision);
-  return stale ? currentSegments({ fresh: true }) : segments;
+export async function segmentsFor(): Promise<readonly Segment[]> {
+  return currentSegments();
 }
 
 /**
@@ -84,7 +86,7 @@ export async function reevaluateCustomer(
     const facts = await getFacts(customerId);
     if (!facts || options.skip?.(facts)) return { entered: 0, left: 0, written: false };
     const now = options.now ?? new Date().toISOString();
-    const segments = options.segments ?? (await segmentsFor(facts));
+    const segments = options.segments ?? (await segmentsFor());
     const emitEvent: ConsumerTx['emit'] = (type, data) =>
       emit(type, data, { correlationId: options.correlationId, occurredAt: now });
     const judged = judgedWrites({

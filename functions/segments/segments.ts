@@ -9,7 +9,7 @@
  * | member      | SEGMENT#<segmentId>  | MEMBER#<customerId>    |  (keys.ts: shared with coupons and campaigns)
  *
  * Every definition lives in the one `SEGMENTS` partition: there are at most `MAX_SEGMENTS`, so
- * the consumers read all of them with one strongly consistent Query (and cache it briefly), and
+ * the consumers read all of them with one strongly consistent Query for every judgement, and
  * the list route pages through the same partition. The count item makes that limit exact under
  * concurrent creates. `memberCount` on the definition moves by ±1 in the transaction of every
  * membership change (the consumers that write it run with bounded concurrency).
@@ -88,21 +88,8 @@ export async function loadSegments(): Promise<Segment[]> {
   return segments;
 }
 
-/**
- * How long a container keeps its copy of the definitions. Membership stays right regardless: a
- * customer judged by a newer revision than the copy, or by a segment the copy lacks, makes the
- * caller reload (`currentSegments` with `fresh`), and the backfill of every new revision judges
- * every customer again with a fresh read.
- */
-export const SEGMENT_CACHE_MS = 30_000;
-let cached: { at: number; segments: readonly Segment[] } | undefined;
-
-export async function currentSegments(options: { fresh?: boolean } = {}): Promise<readonly Segment[]> {
-  if (!options.fresh && cached && Date.now() - cached.at < SEGMENT_CACHE_MS) return cached.segments;
-  const segments = await loadSegments();
-  cached = { at: Date.now(), segments };
-  return segments;
-}
+/** Every definition, read afresh (see `segmentsFor` in ./membership.ts for why there is no cache). */
+export const currentSegments = (): Promise<readonly Segment[]> => loadSegments();
 
 export const asRule = (s: Segment): SegmentRule => ({ id: s.id, revision: s.revision, rule: s.rule });
 
@@ -263,8 +250,6 @@ export async function putSegment(options: {
     }
     const outcome = await transactWrite(ddb, writes);
     if (outcome.ok) {
-      // This container's copy is stale now.
-      cached = undefined;
       return { segment, created: !current };
     }
     if (outcome.failed.includes('count')) {
