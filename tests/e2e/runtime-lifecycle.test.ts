@@ -65,8 +65,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'storeline-e2e-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('Local runtime: lifecycle', () => {
-  it('keeps data on disk: a product survives a restart', async () => {
+  it('keeps data on disk: a product survives a restart; stops DynamoDB Local (Java) with itself', async () => {
     const first = await startRuntimeProcess({ dataDir });
+    expect((await fetch(first.dynamoDbEndpoint).catch(() => undefined))?.status).toBeDefined();
     const api1 = apiClient(first.url);
     const staff = await api1.token('ops', ['staff']);
     expect(
@@ -78,6 +79,7 @@ describe('Local runtime: lifecycle', () => {
       ).status,
     ).toBe(201);
     expect(await first.stop()).toBe(0);
+    await expect(fetch(first.dynamoDbEndpoint)).rejects.toThrow();
 
     const second = await startRuntimeProcess({ dataDir });
     try {
@@ -91,14 +93,6 @@ describe('Local runtime: lifecycle', () => {
     } finally {
       await second.stop();
     }
-  });
-
-  it('stops DynamoDB Local (Java) with itself', async () => {
-    const runtime = await startRuntimeProcess({ inMemory: true });
-    const dynamo = runtime.dynamoDbEndpoint;
-    expect((await fetch(dynamo).catch(() => undefined))?.status).toBeDefined();
-    await runtime.stop();
-    await expect(fetch(dynamo)).rejects.toThrow();
   });
 
   it('stops everything, Java included, when `npm start` itself gets SIGTERM (a supervisor’s or IDE’s stop)', async () => {
