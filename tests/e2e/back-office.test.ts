@@ -216,11 +216,13 @@ describe('Local runtime: back office', () => {
         const t = await sekTotals();
         return t.revenue.SEK === 70_000 &&
           t.cancelledRevenue.SEK === 25_000 &&
-          t.returnedRevenue.SEK === 10_000
+          t.returnedRevenue.SEK === 10_000 &&
+          t.creditedRevenue.SEK === 35_000
           ? t
           : undefined;
       },
-      { timeoutMs: 20_000, intervalMs: 250, what: 'the SEK sales figures of both orders' },
+      // Both credit notes are counted by their own events, after the order events: wait for them too.
+      { timeoutMs: 60_000, intervalMs: 250, what: 'the SEK sales figures of both orders' },
     );
     expect(totals.creditedRevenue.SEK).toBe(35_000);
     const net =

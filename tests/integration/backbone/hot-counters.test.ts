@@ -128,5 +128,5 @@ describe('Sales counters with injected transaction conflicts (DynamoDB Local)', 
         revenue: { EUR: counted.revenue },
       });
     }
-  });
+  }, 180_000);
 });
