@@ -7,10 +7,6 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    // Both cores: most test time is spent waiting on DynamoDB Local and the local runtime (other
-    // processes), so two files at a time finish the suite in about three quarters of the time
-    // one at a time takes (measured: 457 s against 597 s for vitest on this 2-core machine).
-    maxWorkers: 2,
     // Quiet Powertools in every tier: no EMF lines or per-request logs in test output.
     env: {
       POWERTOOLS_METRICS_DISABLED: 'true',
