@@ -70,7 +70,10 @@ describe('Sales counters with injected transaction conflicts (DynamoDB Local)', 
     const queue = new LocalQueue({
       name: 'sales-reports',
       region: 'us-east-1',
-      visibilityTimeoutMs: 300,
+      // Short enough to see retries soon, long enough that a slow invocation (a fresh clone's first
+      // imports) is not received again while it runs: an extra receive is not a conflict, and with
+      // 300 ms fresh-clone CI runs dead-lettered messages that had never been refused.
+      visibilityTimeoutMs: 3_000,
       maxReceiveCount: spec.maxReceiveCount,
       deadLetterQueue: dlq,
     });
