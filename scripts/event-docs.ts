@@ -62,7 +62,11 @@ function fieldRows(schema: JsonSchema, prefix: string): string[] {
 const list = (names: readonly string[]): string =>
   names.length ? names.map((n) => `\`${n}\``).join(', ') : '—';
 
-export function renderEventDocs(catalogue: Catalogue, t: Topology): string {
+export function renderEventDocs(
+  catalogue: Catalogue,
+  t: Topology,
+  descriptions: Readonly<Record<string, string>>,
+): string {
   const entries = Object.entries(catalogue);
   const lines: string[] = [
     '# Events',
@@ -167,7 +171,7 @@ export function renderEventDocs(catalogue: Catalogue, t: Topology): string {
     lines.push(
       `## ${type}`,
       '',
-      entry.description,
+      descriptions[type] ?? '',
       '',
       `- version ${entry.version}${
         entry.versions.length > 1

@@ -29,7 +29,6 @@ export interface EventVersion {
 export interface EventMeta {
   /** EventBridge `source`: `storeline.<context>`; the one context that emits it. */
   readonly source: string;
-  readonly description: string;
 }
 
 /** A detail-type with every version it ever had; `schema` and `version` are the newest. */
@@ -99,7 +98,6 @@ function definition<T extends string, S extends VersionSchema>(
   return {
     type,
     source: meta.source,
-    description: meta.description,
     version: newest.version,
     schema: newest.schema as S,
     versions,

@@ -37,7 +37,6 @@ const ContactChangedV2 = envelopeOf(
 const testCatalogue = {
   ContactChanged: defineEvent(ContactChangedV1, {
     source: 'storeline.contacts',
-    description: 'Test-only: a contact changed',
   }).next(ContactChangedV2, (v1) => {
     const [givenName = '', ...rest] = v1.name.split(' ');
     return { contactId: v1.contactId, givenName, familyName: rest.join(' '), channel: 'email' as const };

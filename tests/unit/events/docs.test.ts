@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { type EventType, eventCatalogue } from '#events/catalog.ts';
+import { eventDescriptions } from '#events/descriptions.ts';
 import { topology } from '#infra/topology.ts';
 import { consumersOf, EVENT_DOCS_PATH, emitterOf, renderEventDocs } from '#scripts/event-docs.ts';
 import type { Consumer } from '#shared/consumer.ts';
@@ -21,7 +22,7 @@ describe('docs/events.md', () => {
       fileURLToPath(new URL(`../../../${EVENT_DOCS_PATH}`, import.meta.url)),
       'utf8',
     );
-    expect(committed).toBe(renderEventDocs(eventCatalogue, topology));
+    expect(committed).toBe(renderEventDocs(eventCatalogue, topology, eventDescriptions));
   });
 
   it('names the emitter and the consumers of each event', () => {

@@ -26,7 +26,7 @@ const PriceSetV3 = envelopeOf(
   z.object({ sku: z.string(), amount: z.object({ minor: z.int(), currency: z.string() }) }),
 );
 
-const meta = { source: 'storeline.prices', description: 'Test-only' };
+const meta = { source: 'storeline.prices' };
 const catalogue = {
   PriceSet: defineEvent(PriceSetV1, meta)
     // v1 carried major units as a float; v2 minor units and a currency (v1 was all EUR).
