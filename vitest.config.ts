@@ -3,8 +3,23 @@ import { defineConfig } from 'vitest/config';
 /**
  * Test tiers as vitest projects: `unit` (no I/O), `integration` (DynamoDB Local, started once per run),
  * `infra` (CDK template assertions and cdk-nag), `conformance` (the local emulators against moto),
- * `e2e` (the local runtime over HTTP).
+ * `e2e` (the local runtime over HTTP) and `e2e-isolated` (files that start runtimes of their own).
+ *
+ * Three groups, one after the other (`sequence.groupOrder`), so the suite fits its 8-minute budget on a
+ * 2-core machine without load-sensitive files sharing it:
+ * 1. unit, infra, conformance and integration, two files at a time: they wait on DynamoDB Local, moto or
+ *    esbuild more than they compute, and each integration file has a table of its own;
+ * 2. e2e on the one shared runtime, two files at a time;
+ * 3. e2e-isolated, one file at a time: files whose timers, crash-restarts and dead-letter paths run on
+ *    their own runtime with short timeouts, and must not compete for the CPU with a neighbour (with two
+ *    files at a time, a fresh-clone run once missed the SLA e2e's breach deadline).
  */
+const ISOLATED_E2E = [
+  'tests/e2e/runtime-lifecycle.test.ts',
+  'tests/e2e/ticket-sla.test.ts',
+  'tests/e2e/alerting.test.ts',
+];
+const PARALLEL = { maxWorkers: 2, sequence: { groupOrder: 0 } };
 export default defineConfig({
   test: {
     // Quiet Powertools in every tier: no EMF lines or per-request logs in test output.
@@ -17,6 +32,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          ...PARALLEL,
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -24,6 +40,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          ...PARALLEL,
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/support/dynamodb-global-setup.ts'],
           setupFiles: ['tests/support/dynamodb-setup.ts'],
@@ -34,6 +51,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          ...PARALLEL,
           include: ['tests/infra/**/*.test.ts'],
           // Files share one module graph, so the synthesized stack (tests/infra/helpers.ts) is
           // built once per worker rather than once per file.
@@ -46,6 +64,7 @@ export default defineConfig({
         test: {
           // Our EventBridge, SQS and stream emulation against moto_server (skipped without moto).
           name: 'conformance',
+          ...PARALLEL,
           include: ['tests/conformance/**/*.test.ts'],
           globalSetup: ['tests/support/moto-global-setup.ts'],
           testTimeout: 30_000,
@@ -56,7 +75,20 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          exclude: ISOLATED_E2E,
           globalSetup: ['tests/support/runtime-global-setup.ts'],
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e-isolated',
+          include: ISOLATED_E2E,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -6,7 +6,7 @@
  * and the ops notifications in the local mailbox (`GET /_local/messages`).
  */
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf } from '#events/catalog.ts';
 import { apiClient } from '#infra/local/client.ts';
 import { localDynamoClient } from '#infra/local/dynamodb.ts';
@@ -16,8 +16,15 @@ import { outboxPut } from '#shared/outbox.ts';
 import { eventLike, eventually } from '../support/backbone.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime-process.ts';
 
-const api = apiClient(inject('baseUrl'));
-const ddb = DynamoDBDocumentClient.from(localDynamoClient(inject('dynamoDbEndpointE2e')));
+/**
+ * This file runs on a runtime of its own (the e2e tier's `isolated` project): a poison message needs
+ * `maxReceiveCount` failed receives to reach a DLQ, which with the topology's visibility timeouts takes
+ * minutes, so its consumers retry after 1 s (`LOCAL_VISIBILITY_TIMEOUT_SECONDS`), as `npm start` allows;
+ * and its dead letters and ops messages stay out of the shared runtime other files assert on.
+ */
+let runtime: RuntimeProcess;
+let api: ReturnType<typeof apiClient>;
+let ddb: DynamoDBDocumentClient;
 const WAIT = { timeoutMs: 60_000, intervalMs: 250, what: 'the alerting consumer' };
 let staff: string;
 
@@ -81,9 +88,15 @@ const sku = () => `ALERT-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
 const stockLow = (forSku: string) => eventLike('StockLow', { sku: forSku, available: 2, reorderPoint: 10 });
 
 beforeAll(async () => {
+  runtime = await startRuntimeProcess({ inMemory: true, env: { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1' } });
+  api = apiClient(runtime.url);
+  ddb = DynamoDBDocumentClient.from(localDynamoClient(runtime.dynamoDbEndpoint));
   staff = await api.token('agent-alerting-e2e', ['staff']);
+}, 120_000);
+afterAll(async () => {
+  ddb?.destroy();
+  await runtime?.stop();
 });
-afterAll(() => ddb.destroy());
 
 describe('Local runtime: alerts become ops notifications and deduplicated incidents', () => {
   it('opens one incident for two StockLow alerts of a SKU, with a comment, and notifies ops of both', async () => {
@@ -168,29 +181,13 @@ describe('Local runtime: alerts become ops notifications and deduplicated incide
   });
 });
 
-/**
- * A poison message needs `maxReceiveCount` failed receives to reach a DLQ: with the topology's
- * visibility timeouts that takes minutes, so this runs on a runtime of its own whose consumers
- * retry after 1 s (`LOCAL_VISIBILITY_TIMEOUT_SECONDS`), as `npm start` allows.
- */
 describe('Local runtime: a poison message in a DLQ raises an incident naming the queue', () => {
-  let runtime: RuntimeProcess;
-  let own: DynamoDBDocumentClient;
-  beforeAll(async () => {
-    runtime = await startRuntimeProcess({ inMemory: true, env: { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1' } });
-    own = DynamoDBDocumentClient.from(localDynamoClient(runtime.dynamoDbEndpoint));
-  }, 120_000);
-  afterAll(async () => {
-    own?.destroy();
-    await runtime?.stop();
-  });
-
   it('moves a StockLow the alerting consumer cannot read to its DLQ, and the DLQ hook opens incident dlq:alerting', async () => {
-    const api2 = apiClient(runtime.url);
+    const api2 = api;
     const agent = await api2.token('agent-dlq-e2e', ['staff']);
     // Prepare: a StockLow whose data is not the event's (no quantities): every receive fails.
     const poison: EventEnvelope = { ...stockLow(sku()), data: { sku: 'POISON' } };
-    await own.send(new PutCommand(outboxPut(topology.table.name, poison).Put));
+    await ddb.send(new PutCommand(outboxPut(topology.table.name, poison).Put));
 
     // Act: 5 receives at 1 s apart, then the move to alerting-dlq fires the hook.
     const dead = await eventually(
@@ -220,7 +217,10 @@ describe('Local runtime: a poison message in a DLQ raises an incident naming the
     const detail = await api2.request<Ticket>('GET', `/tickets/${incident[0]?.id}`, { token: agent });
     expect(detail.body).toMatchObject({ alertKey: 'dlq:alerting', priority: 'urgent', status: 'NEW' });
     expect(detail.body.description).toContain('Raised by local-dlq');
-    const messages = await api2.request<{ items: OpsMessage[] }>('GET', '/_local/messages?channel=ops');
+    const messages = await api2.request<{ items: OpsMessage[] }>(
+      'GET',
+      '/_local/messages?channel=ops&limit=1000',
+    );
     expect(messages.body.items.filter((m) => m.tags.alertKey === 'dlq:alerting')).toEqual([
       expect.objectContaining({
         severity: 'critical',
