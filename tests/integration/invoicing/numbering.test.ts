@@ -1,6 +1,6 @@
 /**
  * Gapless numbering under concurrency (DynamoDB Local, this file's own table, so the year's series
- * starts at 1): 200 orders invoiced by 20 concurrent handler invocations of 10 records each, with
+ * starts at 1): 100 orders invoiced by 10 concurrent handler invocations of 10 records each, with
  * every failed record delivered again the way SQS does (partial batch responses), until none fail.
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
@@ -14,7 +14,7 @@ vi.hoisted(() => {
 });
 const { invoicing } = await import('#functions/invoicing/consumer.ts');
 
-const ORDERS = 200;
+const ORDERS = 100;
 const BATCH = 10;
 const MAX_ROUNDS = 60;
 const context = lambdaContext('invoicing');
@@ -44,7 +44,7 @@ describe('Invoice numbering under concurrent consumer invocations (DynamoDB Loca
     // Prepare
     const events = Array.from({ length: ORDERS }, () => placedEvent());
     await storeOrders(events);
-    // Act: 20 concurrent invocations of 10 records; failed records come back, as SQS redelivers them
+    // Act: 10 concurrent invocations of 10 records; failed records come back, as SQS redelivers them
     let pending: SQSRecord[] = events.map(sqsRecordFor);
     let rounds = 0;
     while (pending.length > 0) {
