@@ -13,7 +13,7 @@ import { expectStockConserved } from '../../support/invariant.ts';
 import { customer, orderInput, settle, stockedProduct } from '../orders/fixtures.ts';
 import { deliver, outboxFor, productWithReorderPoint } from './fixtures.ts';
 
-const BURST = 200;
+const BURST = 100;
 
 const order = (sku: string, quantity: number, who = `c-${crypto.randomUUID()}`) =>
   placeOrder({
@@ -38,10 +38,10 @@ async function openSuggestionsFor(sku: string) {
 
 describe('Consumer: replenishment (DynamoDB Local)', () => {
   it(`emits StockLow exactly once when a burst of ${BURST} concurrent orders crosses the reorder point`, async () => {
-    // Prepare: 250 in stock, reorder point 60: the 190th unit ordered crosses it
-    const sku = await productWithReorderPoint({ stock: 250, reorderPoint: 60, reorderQuantity: 500 });
+    // Prepare: 130 in stock, reorder point 60: the 70th unit ordered crosses it
+    const sku = await productWithReorderPoint({ stock: 130, reorderPoint: 60, reorderQuantity: 500 });
 
-    // Act: 200 orders at once, then the consumer on every resulting OrderPlaced at once
+    // Act: 100 orders at once, then the consumer on every resulting OrderPlaced at once
     let started = Date.now();
     const placed = await settle(Array.from({ length: BURST }, () => order(sku, 1)));
     const placingMs = Date.now() - started;
@@ -61,7 +61,7 @@ describe('Consumer: replenishment (DynamoDB Local)', () => {
     const event = StockLowV1.parse(stockLow[0]!.event);
     expect(event).toMatchObject({
       source: 'storeline.replenishment',
-      data: { sku, available: 50, reorderPoint: 60, suggestedQuantity: 500 },
+      data: { sku, available: 30, reorderPoint: 60, suggestedQuantity: 500 },
     });
     // The event carries the correlation id of the order whose delivery won.
     expect(events.map((e) => e.event.correlationId)).toContain(event.correlationId);

@@ -253,10 +253,12 @@ describe('Consumer: segmentBackfill (DynamoDB Local)', () => {
   it('judges every existing customer by a new rule, page by page, once each', async () => {
     // Prepare: 60 customers with facts, a third of them spending 600 EUR with consent
     const customers = Array.from({ length: 60 }, (_, i) => ({ id: `bf-${ulid()}-${i}`, big: i % 3 === 0 }));
-    for (const c of customers) {
-      await deliverFacts(placed(c.id, c.big ? 60_000 : 1_000));
-      await deliverFacts(consent(c.id, true));
-    }
+    await Promise.all(
+      customers.map(async (c) => {
+        await deliverFacts(placed(c.id, c.big ? 60_000 : 1_000));
+        await deliverFacts(consent(c.id, true));
+      }),
+    );
 
     // Act: define the segment, follow its chain; then deliver every step again
     const id = segmentId('backfill');
