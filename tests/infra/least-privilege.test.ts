@@ -200,7 +200,7 @@ describe('StorelineStack: least privilege', () => {
   });
 
   it('declares for every function reading the table only indexes of the table', () => {
-    const indexes = new Set(topology.table.indexes.map((index) => index.name));
+    const indexes = new Set<string>(topology.table.indexes.map((index) => index.name));
     for (const [name, spec] of functionEntries())
       for (const index of spec.indexes ?? []) {
         expect(indexes.has(index), `${name}: ${index}`).toBe(true);
