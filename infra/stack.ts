@@ -63,6 +63,26 @@ export function originsFromContext(value: unknown): string[] {
   return list as string[];
 }
 
+/** The `authCallbackUrls` context (comma-separated `https://…` URLs, or `http://localhost…`), if given. */
+function callbackUrlsFromContext(value: unknown): { callbackUrls?: string[] } {
+  if (value === undefined) return {};
+  const list = typeof value === 'string' ? value.split(',').map((url) => url.trim()) : value;
+  if (
+    !Array.isArray(list) ||
+    list.some((url) => typeof url !== 'string' || !/^(https:\/\/|http:\/\/localhost[:/])/.test(url))
+  )
+    throw new Error('Context authCallbackUrls must be comma-separated https:// (or http://localhost) URLs');
+  return { callbackUrls: list as string[] };
+}
+
+/** The `authDomainPrefix` context: the Cognito managed-login domain prefix, if given. */
+function domainPrefixFromContext(value: unknown): { authDomainPrefix?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value))
+    throw new Error('Context authDomainPrefix must be lower-case letters, digits and hyphens');
+  return { authDomainPrefix: value };
+}
+
 export class StorelineStack extends Stack {
   readonly topology: Topology;
   readonly table: StorelineTable;
@@ -128,6 +148,8 @@ export class StorelineStack extends Stack {
         functionEntries(topology).flatMap(([, spec]) => Object.entries(spec.routeKeyThrottles ?? {})),
       ),
       allowedOrigins: props.allowedOrigins ?? originsFromContext(this.node.tryGetContext('allowedOrigins')),
+      ...callbackUrlsFromContext(this.node.tryGetContext('authCallbackUrls')),
+      ...domainPrefixFromContext(this.node.tryGetContext('authDomainPrefix')),
     });
 
     const streamSubscriptions = new Map<string, TableStreamSubscription>();
