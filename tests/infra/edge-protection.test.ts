@@ -7,6 +7,8 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnTopic } from 'aws-cdk-lib/aws-sns';
+import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS, JWT_ACCESS } from '#infra/constructs/http-api.ts';
 import { originsFromContext, StorelineStack } from '#infra/stack.ts';
@@ -217,16 +219,18 @@ describe('Edge protection: encryption at rest', () => {
     });
   });
 
-  it('encrypts every queue (SSE-SQS or KMS) and every topic (KMS)', () => {
-    const queues = resourcesOfType(template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues).length).toBeGreaterThan(0);
-    for (const [id, queue] of Object.entries(queues))
-      expect(
-        queue.Properties.SqsManagedSseEnabled === true || queue.Properties.KmsMasterKeyId !== undefined,
-        id,
-      ).toBe(true);
-    for (const [id, topic] of Object.entries(resourcesOfType(template, 'AWS::SNS::Topic')))
-      expect(topic.Properties.KmsMasterKeyId, id).toBeDefined();
+  it('encrypts every queue (SSE-SQS or KMS) and every topic (KMS), nested stacks included', () => {
+    // The construct tree, not one template: a nested stack's resources are under the stack too.
+    const all = stack.node.findAll();
+    const queues = all.filter((c): c is CfnQueue => c instanceof CfnQueue);
+    const topics = all.filter((c): c is CfnTopic => c instanceof CfnTopic);
+    expect(queues.length).toBeGreaterThan(0);
+    expect(topics.length).toBeGreaterThan(0);
+    for (const queue of queues)
+      expect(queue.sqsManagedSseEnabled === true || queue.kmsMasterKeyId !== undefined, queue.node.path).toBe(
+        true,
+      );
+    for (const topic of topics) expect(topic.kmsMasterKeyId, topic.node.path).toBeDefined();
   });
 });
 
