@@ -35,6 +35,52 @@ export interface StorelineStackProps extends StackProps {
    * `senderDomain` context (`cdk deploy -c senderDomain=shop.example.com`), else `storeline.example`.
    */
   readonly senderDomain?: string;
+  /**
+   * Browser origins allowed to call the API (CORS). Default: the `allowedOrigins` context, a
+   * comma-separated list or a JSON array (`cdk deploy -c allowedOrigins=https://shop.example.com`),
+   * else none (docs/deployment.md).
+   */
+  readonly allowedOrigins?: readonly string[];
+}
+
+/** The `allowedOrigins` context: absent, a comma-separated string or an array of `https://host[:port]` origins. */
+export function originsFromContext(value: unknown): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter((origin) => origin.length > 0)
+      : undefined;
+  if (!list) throw new Error('Context allowedOrigins must be a comma-separated string or an array');
+  for (const origin of list)
+    if (typeof origin !== 'string' || !/^(https:\/\/[a-z0-9.-]+|http:\/\/localhost)(:\d{1,5})?$/.test(origin))
+      throw new Error(
+        `Context allowedOrigins: ${JSON.stringify(origin)} is not an origin such as https://shop.example.com`,
+      );
+  return list as string[];
+}
+
+/** The `authCallbackUrls` context (comma-separated `https://…` URLs, or `http://localhost…`), if given. */
+function callbackUrlsFromContext(value: unknown): { callbackUrls?: string[] } {
+  if (value === undefined) return {};
+  const list = typeof value === 'string' ? value.split(',').map((url) => url.trim()) : value;
+  if (
+    !Array.isArray(list) ||
+    list.some((url) => typeof url !== 'string' || !/^(https:\/\/|http:\/\/localhost[:/])/.test(url))
+  )
+    throw new Error('Context authCallbackUrls must be comma-separated https:// (or http://localhost) URLs');
+  return { callbackUrls: list as string[] };
+}
+
+/** The `authDomainPrefix` context: the Cognito managed-login domain prefix, if given. */
+function domainPrefixFromContext(value: unknown): { authDomainPrefix?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value))
+    throw new Error('Context authDomainPrefix must be lower-case letters, digits and hyphens');
+  return { authDomainPrefix: value };
 }
 
 export class StorelineStack extends Stack {
@@ -98,6 +144,12 @@ export class StorelineStack extends Stack {
           spec.routeThrottle ? [[name, spec.routeThrottle] as const] : [],
         ),
       ),
+      routeKeyThrottles: new Map(
+        functionEntries(topology).flatMap(([, spec]) => Object.entries(spec.routeKeyThrottles ?? {})),
+      ),
+      allowedOrigins: props.allowedOrigins ?? originsFromContext(this.node.tryGetContext('allowedOrigins')),
+      ...callbackUrlsFromContext(this.node.tryGetContext('authCallbackUrls')),
+      ...domainPrefixFromContext(this.node.tryGetContext('authDomainPrefix')),
     });
 
     const streamSubscriptions = new Map<string, TableStreamSubscription>();

@@ -69,7 +69,13 @@ export const topology = {
       memoryMb: 1024,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       routes: httpRoutes.orders,
+      // Each order is one transaction over its SKUs' stock items (a popular SKU is one hot item) and
+      // fans out to seven consumers, invoicing's gapless counter two batches at a time: 100 orders/s
+      // (burst 200) keeps a flood of orders from conflict storms on a stock item and an unbounded
+      // invoicing backlog, while the rest of the API keeps the stage's budget (docs/security.md).
+      routeKeyThrottles: { 'POST /orders': { rateLimit: 100, burstLimit: 200 } },
     },
     publisher: {
       entry: 'functions/publisher/handler.ts',
@@ -95,6 +101,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       consumer: {
         events: subscribeTo('OrderPlaced'),
         batchSize: 10,
@@ -136,6 +143,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi2'],
       routes: httpRoutes.customers,
     },
     customerProfiles: {
@@ -159,6 +167,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi2'],
       routes: httpRoutes.webhooks,
       secrets: [
         {
@@ -207,6 +216,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       routes: httpRoutes.returns,
     },
     pipeline: {
@@ -216,6 +226,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1', 'gsi2'],
       routes: httpRoutes.pipeline,
     },
     pipelineForecast: {
@@ -242,6 +253,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       consumer: {
         events: subscribeTo('OrderPlaced', 'OrderCancelled', 'ReturnReceived'),
         batchSize: 10,
@@ -263,6 +275,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'read',
+      indexes: ['gsi1'],
       routes: httpRoutes.invoices,
     },
     replenishment: {
@@ -271,6 +284,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi2'],
       consumer: {
         events: subscribeTo('OrderPlaced', 'OrderCancelled', 'StockChanged', 'ReturnReceived'),
         batchSize: 10,
@@ -286,6 +300,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi2'],
       routes: httpRoutes.replenishment,
     },
     opportunityOrders: {
@@ -294,6 +309,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       consumer: {
         events: subscribeTo('OpportunityWon'),
         batchSize: 10,
@@ -309,6 +325,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1', 'gsi2'],
       consumer: {
         events: subscribeTo('OpportunityOrderRefused'),
         batchSize: 10,
@@ -354,6 +371,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readWrite',
+      indexes: ['gsi1'],
       sends: { email: true },
       consumer: {
         events: subscribeTo('InvoiceIssued'),
@@ -374,6 +392,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       sends: { email: true },
       routes: httpRoutes.receipts,
     },
@@ -420,6 +439,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'read',
+      indexes: ['gsi1'],
       routes: httpRoutes.loyalty,
     },
     loyalty: {
@@ -428,6 +448,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       consumer: {
         events: subscribeTo('OrderDelivered', 'OrderCancelled', 'CreditNoteIssued'),
         batchSize: 10,
@@ -526,6 +547,7 @@ export const topology = {
       // Creation retries the gapless counter inside the request under bursts (create.ts).
       timeoutSeconds: 20,
       table: 'readWrite',
+      indexes: ['gsi1'],
       routes: httpRoutes.tickets,
     },
     ticketQueries: {
@@ -534,6 +556,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'read',
+      indexes: ['gsi1'],
       routes: httpRoutes.ticketQueries,
     },
     ticketChanges: {
@@ -543,6 +566,7 @@ export const topology = {
       memoryMb: 512,
       timeoutSeconds: 20,
       table: 'readWrite',
+      indexes: ['gsi1'],
       routes: httpRoutes.ticketChanges,
     },
     ticketSla: {
@@ -552,6 +576,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       consumer: {
         events: subscribeTo('TicketSlaBreached'),
         batchSize: 10,
@@ -567,6 +592,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
       routes: httpRoutes.campaigns,
       timers: [
         {
@@ -582,6 +608,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readWrite',
+      indexes: ['gsi1'],
     },
     campaignSender: {
       entry: 'functions/campaigns/consumer.ts',
@@ -591,6 +618,7 @@ export const topology = {
       // A page is sized to take at most 20 s at the configured rate (functions/campaigns/throttle.ts).
       timeoutSeconds: 60,
       table: 'readWrite',
+      indexes: ['gsi1'],
       sends: { email: true, sms: true },
       environment: {
         // Messages per second per campaign; SES starts production accounts at 14/s.
@@ -615,6 +643,7 @@ export const topology = {
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readWrite',
+      indexes: ['gsi1'],
       sends: { opsTopic: true },
       consumer: {
         events: subscribeTo('StockLow', 'TicketSlaBreached', 'AlertRaised'),

@@ -4,16 +4,17 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BUNDLING } from '#infra/bundling.ts';
+import { INDEX_ACTIONS, TABLE_ACTIONS } from '#infra/topology/access.ts';
 import { type FunctionSpec, functionEnvironment, type Topology, topology } from '#infra/topology.ts';
 import { pascalCase } from './names.ts';
 
@@ -76,8 +77,11 @@ export interface StorelineFunctionProps {
  *   stack; the execution role may write to that group only, instead of the broad
  *   `AWSLambdaBasicExecutionRole` managed policy.
  * - **Memory, timeout, description** from the topology; **environment** from `functionEnvironment`.
- * - **Least privilege** from the topology: table `read` → `grantReadData`, `readWrite` →
- *   `grantReadWriteData`, `none` → nothing; `publishesToBus` → `grantPutEventsTo` on this bus only.
+ * - **Least privilege** from the topology: the table's `TABLE_ACTIONS[spec.table]` on the table's
+ *   ARN (`none` → nothing), `dynamodb:Query` on the ARN of each index in `spec.indexes` only (no
+ *   `index/*`), `publishesToBus` → `grantPutEventsTo` on this bus only. CDK's `grantReadData` is
+ *   not used: it adds `Scan`, `DescribeTable`, `BatchWriteItem` and stream reads on `index/*`, none
+ *   of which the code calls (tests/infra/least-privilege.test.ts).
  * - **Secrets** from the topology: each a Secrets Manager secret of this function's own (generated
  *   first value, retained with the stack's deletion), readable by this function only, its ARN in
  *   the environment.
@@ -177,24 +181,33 @@ export class StorelineFunction extends Construct {
       },
     });
 
-    switch (spec.table) {
-      case 'read':
-        table.grantReadData(this.function);
-        break;
-      case 'readWrite':
-        table.grantReadWriteData(this.function);
-        break;
-      case 'none':
-        break;
+    const tableActions = TABLE_ACTIONS[spec.table];
+    if (tableActions.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...tableActions], resources: [table.tableArn] }),
+      );
+    }
+    const known = new Set((props.topology ?? topology).table.indexes.map((index) => index.name));
+    const indexes = spec.indexes ?? [];
+    for (const index of indexes)
+      if (!known.has(index) || spec.table === 'none')
+        throw new Error(`function ${name} declares index ${index}, which its table access does not allow`);
+    if (indexes.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [...INDEX_ACTIONS],
+          resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
     }
     if (spec.publishesToBus) bus.grantPutEventsTo(this.function);
     for (const secret of secrets.values()) secret.grantRead(this.function);
 
-    this.acknowledgeWildcards(spec, table);
+    this.acknowledgeWildcards(spec);
   }
 
   /** The wildcards left in this role are ones IAM cannot narrow; each is acknowledged with why. */
-  private acknowledgeWildcards(spec: FunctionSpec, table: ITable): void {
+  private acknowledgeWildcards(spec: FunctionSpec): void {
     const star = ['xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing)'];
     if (spec.stream) star.push('dynamodb:ListStreams (stream event source mapping)');
     if (spec.sends?.sms)
@@ -206,16 +219,5 @@ export class StorelineFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${star.join(' and ')} support no resource-level permissions, so IAM only accepts Resource "*".`,
     });
-
-    const cfnTable = table.node.defaultChild;
-    if (spec.table !== 'none' && cfnTable && CfnElement.isCfnElement(cfnTable)) {
-      const tableLogicalId = Stack.of(this).getLogicalId(cfnTable);
-      Validations.of(this).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-        reason:
-          "Queries on the single table's own GSIs (declared in the topology); the wildcard is limited to " +
-          'index names of this one table, which the data-access code chooses per access pattern.',
-      });
-    }
   }
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { API_SCOPE } from '#infra/topology/access.ts';
 import type { HttpResult, RouteSpec } from '#shared/http/contract.ts';
 import { problem, validationError } from '#shared/http/problem.ts';
 import type { Topology } from '../topology/types.ts';
@@ -13,7 +14,7 @@ import { allRoutes } from '../topology.ts';
 import { isDocsPath, serveDocs } from './docs-page.ts';
 import { LocalRuntimeError } from './errors.ts';
 import type { FunctionHost } from './functions.ts';
-import { flattenClaims, type LocalIssuer, TokenRequest } from './jwt.ts';
+import { flattenClaims, type LocalIssuer, scopesOf, TokenRequest } from './jwt.ts';
 
 /** HTTP APIs give up on an integration after 30 s (the maximum) and answer 503. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
@@ -234,6 +235,7 @@ export function createGateway({
     const { route } = compiled;
 
     let claims: Record<string, string> | undefined;
+    let scopes: string[] = [];
     if (route.access === 'authenticated' || route.access === 'staff') {
       const header = req.headers.authorization ?? '';
       const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
@@ -247,6 +249,12 @@ export function createGateway({
             token ? 'The bearer token is invalid or expired' : 'A bearer token is required',
           ),
         );
+        return;
+      }
+      scopes = scopesOf(verified);
+      if (!scopes.includes(API_SCOPE)) {
+        // The HTTP API's routes require the scope (`authorizationScopes`): API Gateway answers 403.
+        send(res, problem('FORBIDDEN', `The bearer token lacks the ${API_SCOPE} scope`));
         return;
       }
       claims = flattenClaims(verified);
@@ -287,7 +295,7 @@ export function createGateway({
         stage: '$default',
         time: now.toISOString(),
         timeEpoch: now.getTime(),
-        ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+        ...(claims ? { authorizer: { jwt: { claims, scopes } } } : {}),
       },
       ...(body.length ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
       isBase64Encoded: body.length > 0 && !text,

@@ -5,6 +5,7 @@
  */
 import { jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod';
+import { API_SCOPE } from '#infra/topology/access.ts';
 
 export const LOCAL_ISSUER = 'storeline-local';
 export const LOCAL_AUDIENCE = 'storeline';
@@ -33,7 +34,7 @@ export function localIssuer(secret: string): LocalIssuer {
   const key = new TextEncoder().encode(secret);
   return {
     async mint({ sub, groups = [], expiresInSeconds = 12 * 3600 }) {
-      return new SignJWT({ 'cognito:groups': groups, token_use: 'access', scope: 'storeline/api' })
+      return new SignJWT({ 'cognito:groups': groups, token_use: 'access', scope: API_SCOPE })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(sub)
         .setIssuer(LOCAL_ISSUER)
@@ -72,4 +73,10 @@ export function flattenClaims(claims: Record<string, unknown>): Record<string, s
     else out[name] = String(value);
   }
   return out;
+}
+
+/** The OAuth scopes of a token's `scope` claim (space-separated, as Cognito writes it). */
+export function scopesOf(claims: Record<string, unknown>): string[] {
+  const scope = claims.scope;
+  return typeof scope === 'string' ? scope.split(' ').filter((s) => s.length > 0) : [];
 }

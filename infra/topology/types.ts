@@ -134,6 +134,12 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly table: TableAccess;
+  /**
+   * The table's indexes this function's code queries (`index: 'gsi1'` / `IndexName`): in AWS it
+   * may `Query` those index ARNs only. Absent: none. A unit test derives them from the modules the
+   * entry imports (tests/unit/infra/function-indexes.test.ts), so a new query cannot go unnoticed.
+   */
+  readonly indexes?: readonly string[];
   /** Grants events:PutEvents on the bus (the publisher only: everyone else writes the outbox). */
   readonly publishesToBus?: boolean;
   /** Extra environment; the common variables come from `functionEnvironment`. */
@@ -152,6 +158,12 @@ export interface FunctionSpec {
    * Not enforced by the local gateway.
    */
   readonly routeThrottle?: RouteThrottle;
+  /**
+   * Throttling of single routes by route key (`POST /orders`), over `routeThrottle` and the stage
+   * default: a route that is costlier than its siblings gets a budget of its own (docs/security.md,
+   * edge protection). Not enforced by the local gateway.
+   */
+  readonly routeKeyThrottles?: Readonly<Record<string, RouteThrottle>>;
   /**
    * Repo-relative files shipped beside the bundle's `index.mjs` (same file name, no folders), for
    * a handler to read with `new URL('./<name>', import.meta.url)`: locally that resolves beside

@@ -314,7 +314,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], meta: ApiMeta): JsonS
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'A Cognito user-pool token (locally: POST /_local/token). Staff carry the `staff` group.',
+            'A Cognito access token with the `storeline/api` scope (authorization code flow; locally: POST /_local/token). Staff carry the `staff` group.',
         },
       },
     },

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, uniqueId } from '#infra/local/client.ts';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '#infra/local/jwt.ts';
 import { DEFAULT_JWT_SECRET } from '#infra/local/runtime.ts';
+import { API_SCOPE } from '#infra/topology/access.ts';
 
 const baseUrl = inject('baseUrl');
 const api = apiClient(baseUrl);
@@ -125,7 +126,7 @@ describe('Local gateway: a refused oversized body leaves the client working', ()
 describe('Local gateway: the JWT authorizer’s required claims', () => {
   const key = new TextEncoder().encode(DEFAULT_JWT_SECRET);
   const base = () =>
-    new SignJWT({ 'cognito:groups': ['staff'] })
+    new SignJWT({ 'cognito:groups': ['staff'], scope: API_SCOPE })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(LOCAL_ISSUER)
       .setAudience(LOCAL_AUDIENCE)
@@ -143,6 +144,31 @@ describe('Local gateway: the JWT authorizer’s required claims', () => {
     const res = await api.request('GET', '/products/ANY', { token });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it(`refuses a correctly signed, unexpired token without the ${API_SCOPE} scope with 403, as the routes' authorizationScopes do`, async () => {
+    const unscoped = (claims: Record<string, unknown>) =>
+      new SignJWT({ 'cognito:groups': ['staff'], ...claims })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setSubject(uniqueId('unscoped'))
+        .setExpirationTime('1h')
+        .sign(key);
+    // No scope (an ID token), Cognito's SRP-only scope, a look-alike, a non-string claim.
+    for (const claims of [
+      {},
+      { scope: 'aws.cognito.signin.user.admin' },
+      { scope: `${API_SCOPE}x openid` },
+      { scope: [API_SCOPE] },
+    ]) {
+      const res = await api.request('GET', '/products/ANY', { token: await unscoped(claims) });
+      expect(res.status, JSON.stringify(claims)).toBe(403);
+      expect(res.body, JSON.stringify(claims)).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    // The scope among others is enough.
+    const scoped = await unscoped({ scope: `openid ${API_SCOPE}` });
+    expect((await api.request('GET', `/products/${uniqueId('SCOPE')}`, { token: scoped })).status).toBe(404);
   });
 
   it('accepts the same token with both, and POST /_local/token mints tokens that carry exp', async () => {

@@ -94,14 +94,18 @@ export function allIdentityStatements(template: Template): PolicyStatementJson[]
   return [...fromPolicies, ...fromRoles];
 }
 
-/** The statements of the policies attached to one role. */
+/** The statements of the policies attached to one role, and of the role's inline policies. */
 export function statementsForRole(template: Template, role: IConstruct): PolicyStatementJson[] {
   const roleRef = ref(role);
-  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+  const attached = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
     .filter((policy) =>
       (policy.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(roleRef)),
     )
     .flatMap((policy) => (policy.Properties.PolicyDocument as PolicyDocumentJson).Statement);
+  const inline = (
+    (resource(template, roleRef.Ref).Properties.Policies ?? []) as { PolicyDocument: PolicyDocumentJson }[]
+  ).flatMap((policy) => policy.PolicyDocument.Statement);
+  return [...attached, ...inline];
 }
 
 /** The actions a role is allowed, flattened. */

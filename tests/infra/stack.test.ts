@@ -413,7 +413,7 @@ describe('StorelineStack', () => {
       expect(pool.DeletionPolicy).toBe('Retain');
     });
 
-    it(`has a "${STAFF_GROUP}" group and a public client without a secret or OAuth flows`, () => {
+    it(`has a "${STAFF_GROUP}" group and a public client without a secret, with the code flow only`, () => {
       template.hasResourceProperties('AWS::Cognito::UserPoolGroup', {
         GroupName: STAFF_GROUP,
         UserPoolId: ref(stack.http.userPool),
@@ -421,7 +421,8 @@ describe('StorelineStack', () => {
       template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
         UserPoolId: ref(stack.http.userPool),
         GenerateSecret: false,
-        AllowedOAuthFlowsUserPoolClient: false,
+        // The authorization code flow (PKCE) is how a client gets the API scope: edge-protection.test.ts.
+        AllowedOAuthFlows: ['code'],
         PreventUserExistenceErrors: 'ENABLED',
         ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
       });

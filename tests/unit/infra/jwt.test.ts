@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { flattenClaims, LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer } from '#infra/local/jwt.ts';
+import { flattenClaims, LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer, scopesOf } from '#infra/local/jwt.ts';
+import { API_SCOPE } from '#infra/topology/access.ts';
 
 describe('Function: localIssuer', () => {
   const issuer = localIssuer('unit-secret');
@@ -46,5 +47,15 @@ describe('Function: flattenClaims', () => {
       'cognito:groups': '[staff admin]',
       exp: '5',
     });
+  });
+});
+
+describe('Function: scopesOf', () => {
+  it(`reads the space-separated scope claim; minted tokens carry ${API_SCOPE}`, async () => {
+    expect(scopesOf({ scope: `openid ${API_SCOPE}` })).toEqual(['openid', API_SCOPE]);
+    expect(scopesOf({})).toEqual([]);
+    expect(scopesOf({ scope: [API_SCOPE] })).toEqual([]);
+    const issuer = localIssuer('unit-secret');
+    expect(scopesOf((await issuer.verify(await issuer.mint({ sub: 'alice' })))!)).toEqual([API_SCOPE]);
   });
 });
