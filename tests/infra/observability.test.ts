@@ -353,6 +353,13 @@ describe.each(topologies)('operations (dashboard and alarms) from the %s', (_lab
       expect(dashboard!.Properties.DashboardName).toBe(`${stack.stackName}-operations`);
     });
 
+    it('stays within CloudWatch’s dashboard quotas (500 widgets, 2,500 metrics)', () => {
+      const metrics = allSeries.length;
+      console.info(`dashboard (${_label}): ${widgets.length} widgets, ${metrics} series`);
+      expect(widgets.length).toBeLessThanOrEqual(500);
+      expect(metrics).toBeLessThanOrEqual(2500);
+    });
+
     it.each(entries.map(([name]) => [name] as const))(
       '%s has invocations, errors, throttles, concurrency and duration',
       (name) => {
