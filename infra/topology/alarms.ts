@@ -9,7 +9,6 @@
  * Pure data; no aws-cdk-lib import.
  */
 import { businessMetrics } from '#shared/business-metrics.ts';
-import { pascalCase as pascal } from '../constructs/names.ts';
 import type { MetricRef, MetricSource, MetricStat } from './dashboard.ts';
 import type { Topology } from './types.ts';
 
@@ -93,6 +92,13 @@ export interface CompositeAlarmSpec {
 
 export type AlarmSpec = MetricAlarmSpec | CompositeAlarmSpec;
 
+/** `orders` → `Orders`, `publisher-stream-failures` → `PublisherStreamFailures` (as `pascalCase` of the constructs). */
+const pascal = (name: string): string =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 const ref = (source: AlarmMetricSource, stat: MetricStat, label: string): AlarmMetricRef => ({
   source,
   stat,
