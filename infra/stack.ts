@@ -1,8 +1,8 @@
 /**
  * The Storeline stack, generated from the topology: nothing here names a function. Each function in
  * `topology.functions` gets a `StorelineFunction`, its routes on the HTTP API, and — when its spec
- * says so — a stream subscription, an SQS consumer and schedules; every function and dead-letter
- * queue is on the dashboard and alarmed.
+ * says so — a stream subscription, an SQS consumer and schedules; every function, queue and
+ * schedule is on the dashboard and alarmed (a nested stack, `Observability`).
  */
 import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -207,14 +207,15 @@ export class StorelineStack extends Stack {
     }
     this.timers = timers;
 
+    // The dashboard and alarms go in a nested stack (the main stack is near 500 resources).
     this.observability = new Observability(this, 'Observability', {
+      topology,
+      stackName: this.stackName,
       functions: handlers,
       api: this.http.api,
+      table: this.table,
       deadLetterQueues,
       queues,
-      publisherServices: functionEntries(topology)
-        .filter(([, spec]) => spec.stream !== undefined)
-        .map(([name]) => `${topology.service}-${name}`),
       dlqAlarmSubscribers: functionEntries(topology)
         .filter(([, spec]) => spec.alarmSubscription?.alarms === 'deadLetterQueues')
         .map(([name]) => handlers.get(name)!),
@@ -240,7 +241,7 @@ export class StorelineStack extends Stack {
       value: this.observability.alarmTopic.topicArn,
       description: 'Subscribe the on-call address or chat integration here',
     });
-    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboardName });
     for (const fn of functions.values()) {
       for (const [name, secret] of fn.secrets) {
         new CfnOutput(this, `${pascalCase(name)}Arn`, {

@@ -13,6 +13,7 @@ import {
   type BusinessMetricSpec,
   businessMetrics,
 } from '#shared/business-metrics.ts';
+import { orderUnitCosts } from './order-costs.ts';
 import type { Topology } from './types.ts';
 
 export type MetricStat = 'Sum' | 'Average' | 'Maximum' | 'Minimum' | 'SampleCount' | 'p50' | 'p90' | 'p99';
@@ -67,6 +68,21 @@ export interface MetricRef {
   readonly source: MetricSource;
   readonly stat: MetricStat;
   readonly label: string;
+  /** Names the series for a widget's `expressions` (lower-case first letter, CloudWatch's rule). */
+  readonly id?: string;
+  /** Fetched for an expression only, not drawn. */
+  readonly hidden?: boolean;
+}
+
+/**
+ * A series computed by CloudWatch metric math from the widget's metrics (by `id`; not from other
+ * expressions), e.g. `orders * 5.06 / 1000000`. Only `+ - * /`, numbers, parentheses and
+ * `IF(a > 0, b, c)`.
+ */
+export interface MetricExpression {
+  readonly id: string;
+  readonly expression: string;
+  readonly label: string;
 }
 
 export interface GraphWidget {
@@ -75,6 +91,8 @@ export interface GraphWidget {
   /** Of 24 columns. */
   readonly width: 6 | 8 | 12 | 24;
   readonly metrics: readonly MetricRef[];
+  /** Series computed from `metrics`; absent on most widgets. */
+  readonly expressions?: readonly MetricExpression[];
 }
 
 /** The latest value of each metric over the dashboard's period (a number, not a chart). */
@@ -107,6 +125,33 @@ export function businessSeries(metric: BusinessMetricName, stat: MetricStat = 'S
   return spec.dimension.values.map((value) =>
     m({ kind: 'business', metric, value }, stat, `${metric} ${value}`),
   );
+}
+
+/**
+ * What the orders placed cost AWS, by service, and per order: `OrdersPlaced` times the unit costs of
+ * `./order-costs.ts` (the bench's figures), so the line moves with the volume and with the bench.
+ */
+export function orderCostWidget(costs = orderUnitCosts): GraphWidget {
+  const perOrder = (usd: number): string => `orders * ${usd} / 1000000`;
+  const { dynamodb, lambda, httpApi } = costs.usdPerMillionOrders;
+  return {
+    type: 'graph',
+    title: `Cost of orders (USD; unit costs: ${costs.source})`,
+    width: 12,
+    metrics: [
+      { ...m({ kind: 'business', metric: 'OrdersPlaced' }, 'Sum', 'orders'), id: 'orders', hidden: true },
+    ],
+    expressions: [
+      { id: 'dynamodb', expression: perOrder(dynamodb), label: 'DynamoDB USD' },
+      { id: 'lambda', expression: perOrder(lambda), label: 'Lambda USD' },
+      { id: 'httpapi', expression: perOrder(httpApi), label: 'HTTP API USD' },
+      {
+        id: 'perorder',
+        expression: `IF(orders > 0, 1000000 * (${perOrder(Number((dynamodb + lambda + httpApi).toFixed(6)))}) / orders, 0)`,
+        label: 'cost per order (micro-USD)',
+      },
+    ],
+  };
 }
 
 /** The dashboard: API, business KPIs, then per function, per queue, the table, stream and scheduler. */
@@ -179,6 +224,7 @@ export function dashboardOf(t: Topology): DashboardSection[] {
         'IncidentsFromAlerts',
       ]),
       kpi('Dead letters', ['DlqArrivals']),
+      orderCostWidget(),
     ],
   };
 

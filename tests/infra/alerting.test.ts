@@ -13,6 +13,7 @@ import {
   allowedActions,
   getAtt,
   logicalId,
+  operationsTemplate,
   type PolicyStatementJson,
   ref,
   resource,
@@ -56,8 +57,8 @@ describe('StorelineStack: alerting', () => {
   });
 
   it('names every DLQ alarm <stack>-dlq-<queue>, each notifying the ops topic', () => {
-    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter((a) =>
-      String(a.Properties.AlarmName ?? '').includes('-dlq-'),
+    const alarms = Object.values(resourcesOfType(operationsTemplate(), 'AWS::CloudWatch::Alarm')).filter(
+      (a) => String(a.Properties.AlarmName ?? '').includes('-dlq-'),
     );
     const queues = [
       ...Object.entries(functions).flatMap(([name, fn]) => (fn.consumer ? [name] : [])),

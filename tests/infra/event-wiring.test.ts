@@ -8,6 +8,7 @@ import { functionEntries, type Topology } from '#infra/topology.ts';
 import {
   getAtt,
   logicalId,
+  operationsTemplate,
   ref,
   resource,
   resourcesOfType,
@@ -24,7 +25,8 @@ const consumers = entries.filter(([, spec]) => spec.consumer);
 const scheduled = entries.filter(([, spec]) => (spec.schedules ?? []).length > 0);
 
 const eventSourceMappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'));
-const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+// Alarms live in the operations nested stack (parameters resolved to the main stack's values).
+const alarms = Object.values(resourcesOfType(operationsTemplate(t), 'AWS::CloudWatch::Alarm'));
 
 /** The one event source mapping feeding a function from a source. */
 function mappingFor(functionName: string, eventSourceArn: unknown) {

@@ -116,3 +116,33 @@ export function allowedActions(template: Template, role: IConstruct): Set<string
       .flatMap(actionsOf),
   );
 }
+
+const operations = new Map<Topology | undefined, Template>();
+
+/**
+ * The template of the operations nested stack (dashboard and alarms) of a topology's stack,
+ * memoised like `synthesize`, with every parameter the main stack passes it replaced by the value
+ * passed (`{ Ref: 'referencetoStorelineOrdersFunction…Ref' }` becomes the main template's
+ * `{ Ref: 'OrdersFunction…' }`), so assertions compare with `ref(...)` of main-stack constructs.
+ */
+export function operationsTemplate(topology?: Topology): Template {
+  let built = operations.get(topology);
+  if (!built) {
+    const { stack, template } = synthesize(topology);
+    const nested = stack.observability.operations;
+    const parameters = resource(template, logicalId(nested.nestedStackResource!)).Properties
+      .Parameters as Record<string, unknown>;
+    const resolved = JSON.parse(
+      JSON.stringify(Template.fromStack(nested).toJSON()),
+      (_key, value: unknown) => {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+        const keys = Object.keys(value);
+        const name = (value as { Ref?: unknown }).Ref;
+        return keys.length === 1 && typeof name === 'string' && name in parameters ? parameters[name] : value;
+      },
+    ) as Record<string, unknown>;
+    built = Template.fromJSON(resolved, { skipCyclicalDependenciesCheck: true });
+    operations.set(topology, built);
+  }
+  return built;
+}

@@ -310,43 +310,7 @@ describe('StorelineStack', () => {
     });
 
     describe('observability', () => {
-      const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
-      const topic = ref(stack.observability.alarmTopic);
-
-      it.each(functions)('%s has an alarm on its errors that notifies the alarm topic', (name) => {
-        expect(alarms).toContainEqual(
-          expect.objectContaining({
-            Properties: expect.objectContaining({
-              Namespace: 'AWS/Lambda',
-              MetricName: 'Errors',
-              Dimensions: [{ Name: 'FunctionName', Value: ref(stack.functions.get(name)!.function) }],
-              AlarmActions: [topic],
-            }),
-          }),
-        );
-      });
-
-      const publishers = functions.filter(([, spec]) => spec.stream !== undefined);
-      it.each(publishers)('%s (an outbox publisher) has an alarm on UnpublishableEvents', (name) => {
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'Storeline',
-          MetricName: 'UnpublishableEvents',
-          Dimensions: [{ Name: 'service', Value: `${t.service}-${name}` }],
-          AlarmActions: [topic],
-        });
-      });
-
-      it('has an alarm on API 5xx that notifies the alarm topic', () => {
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/ApiGateway',
-          MetricName: '5xx',
-          Dimensions: [{ Name: 'ApiId', Value: ref(stack.http.api) }],
-          ComparisonOperator: 'GreaterThanThreshold',
-          Threshold: 0,
-          AlarmActions: [topic],
-        });
-      });
-
+      // The dashboard and the alarms are in the operations nested stack: tests/infra/observability.test.ts.
       it('sends alarms to a KMS-encrypted topic that refuses non-TLS publishers', () => {
         template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
         template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -357,20 +321,6 @@ describe('StorelineStack', () => {
           },
         });
         template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-      });
-
-      it('shows every function and the API on the dashboard', () => {
-        // Prepare
-        const [dashboard] = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Dashboard'));
-        const body = JSON.stringify(dashboard!.Properties.DashboardBody);
-
-        // Assess
-        for (const [name] of functions) {
-          expect(body).toContain(logicalId(stack.functions.get(name)!.function));
-        }
-        for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration', '4xx', '5xx', 'Latency']) {
-          expect(body).toContain(`\\"${metric}\\"`);
-        }
       });
     });
 
