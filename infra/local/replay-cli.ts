@@ -76,10 +76,11 @@ async function main(): Promise<void> {
   const to = instant(values.to, 'to');
   if (from.getTime() >= to.getTime()) usage('--from must be before --to');
   if (stack) {
-    return replayAws(
+    await replayAws(
       { consumer, from, to, wait: !values['no-wait'] },
       { stack, region: values.region, json: values.json },
     );
+    return;
   }
   let response: Response;
   try {

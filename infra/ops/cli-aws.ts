@@ -13,6 +13,8 @@ import {
   findStackQueues,
   peekMessages,
   queueDepth,
+  type ReplayState,
+  type ReplayTarget,
   redriveStatus,
   replayName,
   type StackQueues,
@@ -26,6 +28,8 @@ export interface AwsOptions {
   readonly region?: string | undefined;
   readonly json: boolean;
   readonly print?: (line: string) => void;
+  /** Clients to use instead of new ones (tests point them at moto); left open. */
+  readonly clients?: { readonly sqs: SQSClient; readonly eventBridge: EventBridgeClient };
 }
 
 const clientConfig = (o: AwsOptions) => (o.region ? { region: o.region } : {});
@@ -64,7 +68,7 @@ export async function dlqAws(
   options: AwsOptions & { rate?: number | undefined; max?: number | undefined },
 ): Promise<void> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const sqs = new SQSClient(clientConfig(options));
+  const sqs = options.clients?.sqs ?? new SQSClient(clientConfig(options));
   try {
     const queues = await findStackQueues(sqs, options.stack);
     if (command === 'list') return await listAws(sqs, queues, options, print);
@@ -133,7 +137,7 @@ export async function dlqAws(
     }
     throw new Error(`unknown command ${command}`);
   } finally {
-    sqs.destroy();
+    if (!options.clients) sqs.destroy();
   }
 }
 
@@ -184,12 +188,12 @@ async function listAws(
 
 /** `npm run replay -- --consumer <name> --from <ISO> --to <ISO> --stack <stack>`. */
 export async function replayAws(
-  request: { consumer: string; from: Date; to: Date; wait: boolean },
+  request: { consumer: string; from: Date; to: Date; wait: boolean; pollIntervalMs?: number },
   options: AwsOptions,
-): Promise<void> {
+): Promise<{ name: string; target: ReplayTarget; final: ReplayState | undefined }> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const sqs = new SQSClient(clientConfig(options));
-  const eventBridge = new EventBridgeClient(clientConfig(options));
+  const sqs = options.clients?.sqs ?? new SQSClient(clientConfig(options));
+  const eventBridge = options.clients?.eventBridge ?? new EventBridgeClient(clientConfig(options));
   try {
     const consumer = consumerIn(await findStackQueues(sqs, options.stack), request.consumer);
     const target = await findReplayTarget(eventBridge, request.consumer, consumer);
@@ -199,8 +203,12 @@ export async function replayAws(
       `replay ${name}: ${target.archiveName} events ${request.from.toISOString()} … ${request.to.toISOString()} → ` +
         `${request.consumer} (${target.ruleArns.length} rule(s))`,
     );
-    if (!request.wait) return print(`follow with: aws events describe-replay --replay-name ${name}`);
+    if (!request.wait) {
+      print(`follow with: aws events describe-replay --replay-name ${name}`);
+      return { name, target, final: undefined };
+    }
     const final = await waitForReplay(eventBridge, name, {
+      ...(request.pollIntervalMs === undefined ? {} : { intervalMs: request.pollIntervalMs }),
       onState: (s) =>
         print(
           `  ${s.state}${s.lastReplayed ? ` (replayed up to ${s.lastReplayed})` : ''}${s.reason ? `: ${s.reason}` : ''}`,
@@ -209,8 +217,11 @@ export async function replayAws(
     if (options.json) print(JSON.stringify({ name, ...target, ...final }, null, 2));
     if (final.state !== 'COMPLETED')
       throw new Error(`replay ${name} ended ${final.state}: ${final.reason ?? ''}`);
+    return { name, target, final };
   } finally {
-    sqs.destroy();
-    eventBridge.destroy();
+    if (!options.clients) {
+      sqs.destroy();
+      eventBridge.destroy();
+    }
   }
 }
