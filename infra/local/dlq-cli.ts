@@ -27,7 +27,8 @@ const { values, positionals } = parseArgs({
     max: { type: 'string' },
   },
 });
-const stack = values.stack ?? process.env.STORELINE_STACK;
+// An explicit --stack wins; an explicit --url means the local runtime even if STORELINE_STACK is set.
+const stack = values.stack ?? (values.url === undefined ? process.env.STORELINE_STACK : undefined);
 const baseUrl = values.url ?? process.env.STORELINE_URL ?? `http://localhost:${process.env.PORT ?? '3000'}`;
 
 const QueueView = z.object({

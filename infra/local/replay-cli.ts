@@ -32,7 +32,8 @@ const { values } = parseArgs({
   },
 });
 const baseUrl = values.url ?? process.env.STORELINE_URL ?? `http://localhost:${process.env.PORT ?? '3000'}`;
-const stack = values.stack ?? process.env.STORELINE_STACK;
+// An explicit --stack wins; an explicit --url means the local runtime even if STORELINE_STACK is set.
+const stack = values.stack ?? (values.url === undefined ? process.env.STORELINE_STACK : undefined);
 
 const LocalReplay = z.object({
   name: z.string(),

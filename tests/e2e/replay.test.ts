@@ -5,11 +5,20 @@
  * only, the consumer takes every replayed message off its queue (none dead-lettered), and the
  * timeline is unchanged — the consumer's marker for the event id makes the replay a no-op.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, uniqueId } from '#infra/local/client.ts';
 import { eventually } from '../support/backbone.ts';
 
 const api = apiClient(inject('baseUrl'));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** `npm run replay -- …` against the shared runtime. */
+const replayCli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['infra/local/replay-cli.ts', ...args, '--url', api.baseUrl], {
+    cwd: ROOT,
+  });
 const customerId = uniqueId('rp-cust').toLowerCase();
 let staff: string;
 let customer: string;
@@ -92,14 +101,19 @@ describe('Local runtime: replaying archived events to one consumer', () => {
     expect(archived?.consumers).toContain('timeline');
     const to = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
 
-    // Act
-    const res = await api.request<Replay>('POST', '/_local/replays', {
-      body: { consumer: 'timeline', from: from.toISOString(), to: to.toISOString() },
-    });
+    // Act: the command, as an operator runs it
+    const { stdout } = await replayCli(
+      '--consumer',
+      'timeline',
+      '--from',
+      from.toISOString(),
+      '--to',
+      to.toISOString(),
+      '--json',
+    );
 
     // Assess: the order's event was sent again, to the timeline's queue only...
-    expect(res.status).toBe(201);
-    const replay = res.body;
+    const replay = JSON.parse(stdout) as Replay;
     expect(replay.consumer).toBe('timeline');
     const ours = replay.events.filter((e) => e.envelopeId === archived?.event.detail.id);
     expect(ours).toEqual([expect.objectContaining({ detailType: 'OrderPlaced' })]);
@@ -126,6 +140,9 @@ describe('Local runtime: replaying archived events to one consumer', () => {
   });
 
   it('refuses an unknown consumer and a window that ends before it starts', async () => {
+    await expect(
+      replayCli('--consumer', 'timeline', '--from', '2026-01-02T00:00:00Z', '--to', '2026-01-01T00:00:00Z'),
+    ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--from must be before --to') });
     const unknown = await api.request<{ message: string }>('POST', '/_local/replays', {
       body: { consumer: 'nobody', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
     });
