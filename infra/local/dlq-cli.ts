@@ -101,6 +101,13 @@ const positiveInt = (text: string | undefined, option: string): number | undefin
   return n;
 };
 
+/** SQS takes 1 to 500 messages per second for a move task. */
+const rateOf = (text: string | undefined): number | undefined => {
+  const rate = positiveInt(text, 'rate');
+  if (rate !== undefined && rate > 500) throw new Error('--rate is at most 500 messages per second (SQS)');
+  return rate;
+};
+
 async function main(): Promise<void> {
   const [command, name] = positionals;
   if (!command || !['list', 'show', 'redrive', 'redrive-status'].includes(command)) usage();
@@ -109,7 +116,7 @@ async function main(): Promise<void> {
       stack,
       region: values.region,
       json: values.json,
-      rate: positiveInt(values.rate, 'rate'),
+      rate: rateOf(values.rate),
       max: positiveInt(values.max, 'max'),
     });
   }
