@@ -165,6 +165,7 @@ export class StorelineStack extends Stack {
           table: this.table,
           function: handler,
           spec: spec.stream,
+          name,
         });
         streamSubscriptions.set(name, subscription);
         deadLetterQueues.push({ name: `${name}-stream-failures`, queue: subscription.failureQueue });
@@ -175,6 +176,7 @@ export class StorelineStack extends Stack {
           function: handler,
           functionTimeoutSeconds: spec.timeoutSeconds,
           spec: spec.consumer,
+          name,
         });
         consumers.set(name, consumer);
         queues.push({ name, queue: consumer.queue });

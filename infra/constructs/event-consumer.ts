@@ -1,11 +1,12 @@
 /** An SQS-fed consumer of bus events, from `FunctionSpec.consumer`. */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OPS_TAG, type QueueRole } from '#infra/ops/tags.ts';
 import type { ConsumerSpec } from '#infra/topology/types.ts';
 import { secureQueue, shareQueuePolicy } from './secure-queue.ts';
 
@@ -15,6 +16,8 @@ export interface EventConsumerProps {
   /** The function's timeout, to check the queue's visibility timeout against. */
   readonly functionTimeoutSeconds: number;
   readonly spec: ConsumerSpec;
+  /** The consumer's topology name, tagged on its queues for the operations commands. */
+  readonly name?: string;
 }
 
 /**
@@ -57,6 +60,15 @@ export class EventConsumer extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
     });
     shareQueuePolicy(this.queue, this.deadLetterQueue);
+    if (props.name !== undefined) {
+      const tag = (queue: Queue, role: QueueRole) => {
+        Tags.of(queue).add(OPS_TAG.function, props.name ?? '');
+        Tags.of(queue).add(OPS_TAG.role, role);
+      };
+      tag(this.queue, 'queue');
+      tag(this.deadLetterQueue, 'dead-letter');
+      Tags.of(this.queue).add(OPS_TAG.bus, props.bus.eventBusName);
+    }
 
     this.rules = spec.events.map(
       ({ source, detailTypes }, index) =>

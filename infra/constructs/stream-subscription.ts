@@ -1,10 +1,11 @@
 /** A function reading the table's stream (the outbox publisher), from `FunctionSpec.stream`. */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OPS_TAG } from '#infra/ops/tags.ts';
 import type { StreamSubscription } from '#infra/topology/types.ts';
 import { secureQueue } from './secure-queue.ts';
 
@@ -12,6 +13,8 @@ export interface TableStreamSubscriptionProps {
   readonly table: ITable;
   readonly function: IFunction;
   readonly spec: StreamSubscription;
+  /** The function's topology name, tagged on the failure queue for the operations commands. */
+  readonly name?: string;
 }
 
 /**
@@ -35,6 +38,10 @@ export class TableStreamSubscription extends Construct {
     const { spec } = props;
 
     this.failureQueue = secureQueue(this, 'FailureQueue', { retentionPeriod: Duration.days(14) });
+    if (props.name !== undefined) {
+      Tags.of(this.failureQueue).add(OPS_TAG.function, props.name);
+      Tags.of(this.failureQueue).add(OPS_TAG.role, 'stream-failures');
+    }
     Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

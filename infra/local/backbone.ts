@@ -6,6 +6,7 @@
  * Local's data when data is on disk (see state.ts).
  */
 import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Topology } from '../topology/types.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb.ts';
@@ -95,6 +96,7 @@ export class LocalBackbone {
       name: options.topology.bus.name,
       region: options.region,
       rules: rulesFromTopology(options.topology, (name) => this.consumerQueues(name).queue),
+      archiveFile: options.stateFile ? join(dirname(options.stateFile), 'event-archive.jsonl') : undefined,
       log,
     });
     this.state.attach({

@@ -1,20 +1,34 @@
 /**
- * `npm run dlq`: what is in the local runtime's dead-letter queues, and redriving them.
+ * `npm run dlq`: what is in the dead-letter queues, and redriving them — locally or in AWS.
  *
- *   npm run dlq -- list                 every consumer queue with its DLQ's depth, and stream failures
- *   npm run dlq -- show <consumer>      the messages in the consumer's DLQ (event type, id, error count)
- *   npm run dlq -- redrive <consumer>   moves them back to the consumer's queue
+ *   npm run dlq -- list                    every consumer queue with its DLQ's depth, and stream failures
+ *   npm run dlq -- show <consumer>         the messages in the consumer's DLQ (event type, id, error count)
+ *   npm run dlq -- redrive <consumer>      moves them back to the consumer's queue
+ *   npm run dlq -- redrive-status <consumer>
+ *                                          the DLQ's recent redrives (AWS; locally a redrive is immediate)
  *
- * Talks to the running `npm start` over its `/_local/*` endpoints: `--url`, or `STORELINE_URL`,
- * or `http://localhost:$PORT` (3000 by default).
+ * Locally it talks to the running `npm start` over its `/_local/*` endpoints: `--url`, or
+ * `STORELINE_URL`, or `http://localhost:$PORT` (3000 by default). With `--stack <name>` (or
+ * `STORELINE_STACK`) it works on that deployed stack instead (infra/ops/cli-aws.ts): `--region`,
+ * `--rate <messages/s>` for redrive, `--max <n>` messages for show; `show` peeks without consuming.
  */
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { dlqAws } from '../ops/cli-aws.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { url: { type: 'string' }, json: { type: 'boolean', default: false } },
+  options: {
+    url: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    stack: { type: 'string' },
+    region: { type: 'string' },
+    rate: { type: 'string' },
+    max: { type: 'string' },
+  },
 });
+// An explicit --stack wins; an explicit --url means the local runtime even if STORELINE_STACK is set.
+const stack = values.stack ?? (values.url === undefined ? process.env.STORELINE_STACK : undefined);
 const baseUrl = values.url ?? process.env.STORELINE_URL ?? `http://localhost:${process.env.PORT ?? '3000'}`;
 
 const QueueView = z.object({
@@ -73,13 +87,39 @@ async function call<S extends z.ZodType>(method: string, path: string, schema: S
 
 function usage(): never {
   console.error(
-    'usage: npm run dlq -- list | show <consumer> | redrive <consumer>   [--url http://localhost:3000]',
+    'usage: npm run dlq -- list | show <consumer> | redrive <consumer> | redrive-status <consumer>\n' +
+      '         [--url http://localhost:3000]   locally (npm start)\n' +
+      '         [--stack <name> --region <region> --rate <n/s> --max <n>]   a deployed stack (or STORELINE_STACK)',
   );
   process.exit(2);
 }
 
+const positiveInt = (text: string | undefined, option: string): number | undefined => {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${option} must be a positive whole number`);
+  return n;
+};
+
+/** SQS takes 1 to 500 messages per second for a move task. */
+const rateOf = (text: string | undefined): number | undefined => {
+  const rate = positiveInt(text, 'rate');
+  if (rate !== undefined && rate > 500) throw new Error('--rate is at most 500 messages per second (SQS)');
+  return rate;
+};
+
 async function main(): Promise<void> {
   const [command, name] = positionals;
+  if (!command || !['list', 'show', 'redrive', 'redrive-status'].includes(command)) usage();
+  if (stack) {
+    return dlqAws(command, name, {
+      stack,
+      region: values.region,
+      json: values.json,
+      rate: rateOf(values.rate),
+      max: positiveInt(values.max, 'max'),
+    });
+  }
   if (command === 'list') {
     const { queues } = await call('GET', '/_local/queues', QueuesResponse);
     const { failures } = await call('GET', '/_local/streams', StreamsResponse);
@@ -119,6 +159,12 @@ async function main(): Promise<void> {
   if (command === 'redrive') {
     const result = await call('POST', `/_local/queues/${encodeURIComponent(name)}/redrive`, RedriveResponse);
     if (!values.json) console.log(`moved ${result.moved} message(s) back to ${result.queue}`);
+    return;
+  }
+  if (command === 'redrive-status') {
+    console.log(
+      'a local redrive moves every message at once: nothing to follow (redrive-status is for --stack)',
+    );
     return;
   }
   usage();

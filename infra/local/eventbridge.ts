@@ -5,12 +5,14 @@
  * EventBridge does (at most 10, 256 KB per request, source, detail-type and a JSON-object detail),
  * matches the rules derived from the topology (one per consumer subscription: source and
  * detail-types) and sends each matching event to its consumer's local queue, as the SQS target
- * does. Recent events are kept for inspection, as an archive would; tests can make entries fail.
+ * does. Events are kept in an archive (archive.ts) for inspection and for replaying a time window
+ * to one consumer (`replay`, `POST /_local/replays`); tests can make entries fail.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as z from 'zod';
 import type { Topology } from '../topology/types.ts';
+import { LocalArchive } from './archive.ts';
 import { LOCAL_ACCOUNT, type LocalQueue } from './sqs.ts';
 
 export const MAX_ENTRIES = 10;
@@ -123,8 +125,10 @@ export interface LocalEventBusOptions {
   readonly name: string;
   readonly region: string;
   readonly rules: readonly LocalRule[];
-  /** Events kept for inspection (newest last). */
+  /** Events kept for inspection and replay (newest last); 10,000 by default. */
   readonly archiveSize?: number;
+  /** A JSON-lines file the archive is kept in (data on disk); undefined keeps it in memory. */
+  readonly archiveFile?: string | undefined;
   readonly log?: (line: string) => void;
 }
 
@@ -133,17 +137,40 @@ export interface Delivery {
   readonly consumers: readonly string[];
 }
 
+/** A replay of archived events to one consumer (EventBridge's `StartReplay` with `FilterArns`). */
+export interface LocalReplay {
+  readonly name: string;
+  readonly consumer: string;
+  /** The window, by event time: `from` inclusive, `to` exclusive. */
+  readonly from: string;
+  readonly to: string;
+  readonly startedAt: string;
+  /** The archived events sent again, each with the message it became on the consumer's queue. */
+  readonly events: readonly {
+    readonly id: string;
+    readonly detailType: string;
+    readonly time: string;
+    readonly envelopeId: string | undefined;
+    readonly messageId: string;
+  }[];
+}
+
 export class LocalEventBus {
   readonly name: string;
   readonly arn: string;
   private readonly options: LocalEventBusOptions;
-  private readonly archive: Delivery[] = [];
+  private readonly archive: LocalArchive;
+  private readonly replays: LocalReplay[] = [];
   private failures: { remaining: number; errorCode: string; match: (entry: Entry) => boolean }[] = [];
 
   constructor(options: LocalEventBusOptions) {
     this.options = options;
     this.name = options.name;
     this.arn = `arn:aws:events:${options.region}:${LOCAL_ACCOUNT}:event-bus/${options.name}`;
+    this.archive = new LocalArchive({
+      ...(options.archiveSize === undefined ? {} : { limit: options.archiveSize }),
+      file: options.archiveFile,
+    });
   }
 
   /**
@@ -160,7 +187,60 @@ export class LocalEventBus {
 
   /** Recent events, newest last. */
   recentEvents(): readonly Delivery[] {
-    return this.archive;
+    return this.archive.all();
+  }
+
+  /** The consumers with rules on this bus. */
+  consumers(): string[] {
+    return [...new Set(this.options.rules.map((r) => r.consumer))];
+  }
+
+  /**
+   * Sends the archived events whose time is in [from, to) again, to `consumer`'s queue only, as
+   * `StartReplay` with `Destination.FilterArns` = that consumer's rules does: each event goes
+   * through the consumer's rules (so only what it subscribes to), marked with `replay-name`.
+   * Consumers are idempotent per envelope id, so events they already applied change nothing.
+   */
+  replay(request: { name?: string; consumer: string; from: Date; to: Date }): LocalReplay {
+    const rules = this.options.rules.filter((r) => r.consumer === request.consumer);
+    if (rules.length === 0)
+      throw new EventBridgeError('ResourceNotFoundException', `No rules for consumer ${request.consumer}`);
+    if (!(request.from.getTime() < request.to.getTime())) {
+      throw new EventBridgeError('ValidationException', 'EventStartTime must be before EventEndTime.');
+    }
+    const name = request.name ?? `${request.consumer}-${Date.now()}`;
+    const events: LocalReplay['events'][number][] = [];
+    for (const { event } of this.archive.between(request.from, request.to)) {
+      const body = JSON.stringify({ ...event, 'replay-name': name });
+      for (const rule of rules.filter((r) => matchesPattern(r.pattern, event))) {
+        const message = rule.target.send(body);
+        const detail = event.detail as { id?: unknown };
+        events.push({
+          id: event.id,
+          detailType: event['detail-type'],
+          time: event.time,
+          envelopeId: typeof detail.id === 'string' ? detail.id : undefined,
+          messageId: message.messageId,
+        });
+      }
+    }
+    const replay: LocalReplay = {
+      name,
+      consumer: request.consumer,
+      from: request.from.toISOString(),
+      to: request.to.toISOString(),
+      startedAt: new Date().toISOString(),
+      events,
+    };
+    this.replays.push(replay);
+    if (this.replays.length > 100) this.replays.shift();
+    this.options.log?.(`bus: replay ${name}: ${events.length} event(s) → ${request.consumer}`);
+    return replay;
+  }
+
+  /** Replays started since the runtime started, newest last. */
+  replayHistory(): readonly LocalReplay[] {
+    return this.replays;
   }
 
   putEvents(body: unknown): PutEventsResponse {
@@ -235,8 +315,7 @@ export class LocalEventBus {
     const matched = this.options.rules.filter((rule) => matchesPattern(rule.pattern, event));
     const body = JSON.stringify(event);
     for (const rule of matched) rule.target.send(body);
-    this.archive.push({ event, consumers: matched.map((r) => r.consumer) });
-    if (this.archive.length > (this.options.archiveSize ?? 1000)) this.archive.shift();
+    this.archive.add({ event, consumers: matched.map((r) => r.consumer) });
     this.options.log?.(
       `bus: ${event.source} ${event['detail-type']} → ${matched.map((r) => r.consumer).join(', ') || '(no rule)'}`,
     );

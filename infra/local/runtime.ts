@@ -31,6 +31,7 @@ import {
   LocalMailbox,
   localOpsTopicArn,
 } from './messaging.ts';
+import { localReplayAdmin } from './replays.ts';
 import { LOCAL_SCHEDULES_FILE, LocalScheduler, localTimerResources } from './scheduler.ts';
 
 export const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
@@ -285,7 +286,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       issuer: localIssuer(options.jwtSecret ?? DEFAULT_JWT_SECRET),
       log,
       extras: async (request) =>
-        (await localAdmin(backbone, mailbox)(request)) ?? (await localSchedulerAdmin(scheduler)(request)),
+        (await localAdmin(backbone, mailbox)(request)) ??
+        (await localSchedulerAdmin(scheduler)(request)) ??
+        (await localReplayAdmin(backbone)(request)),
     });
     const port = await listen(server, options.port);
     stops.push(
