@@ -33,6 +33,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           ...PARALLEL,
+          // A few unit files are CPU-heavy (the OpenAPI linters, property tests): beside an
+          // integration file on a 2-core machine they need more than the default 5 s.
+          testTimeout: 30_000,
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
         },
