@@ -9,7 +9,7 @@
  * at most `MAX_SERIES` series, and at most `MAX_SAMPLES` raw values per series and bucket for
  * percentiles; logs are a ring buffer of `LOG_CAPACITY` lines.
  */
-import { businessMetrics } from '#shared/business-metrics.ts';
+import { BUSINESS_SERVICE, businessMetrics, METRICS_NAMESPACE } from '#shared/business-metrics.ts';
 import type { MetricRef, MetricSource, MetricStat } from '../topology/dashboard.ts';
 
 export const BUCKET_MS = 10_000;
@@ -357,7 +357,7 @@ export class LocalTelemetry {
         return [];
       case 'business': {
         const breakdown = businessMetrics[source.metric] as { dimension?: { name: string } };
-        return this.metrics.find(BUSINESS_NAMESPACE, source.metric, {
+        return this.metrics.find(METRICS_NAMESPACE, source.metric, {
           service: BUSINESS_SERVICE,
           ...(source.value !== undefined && breakdown.dimension
             ? { [breakdown.dimension.name]: source.value }
@@ -375,9 +375,6 @@ export class LocalTelemetry {
     return { label: ref.label, stat: ref.stat, points };
   }
 }
-
-export const BUSINESS_NAMESPACE = 'Storeline';
-export const BUSINESS_SERVICE = 'storeline';
 
 export interface MetricReading {
   readonly label: string;
