@@ -335,6 +335,16 @@ describe.skipIf(!hasChromium)(
         expect(
           await figure('alerting queue: visible, oldest age (s), DLQ depth', 'DLQ depth'),
         ).toBeGreaterThanOrEqual(1);
+        // Business KPIs, once the handlers record them (Powertools in every function, helper obsfn).
+        for (const [widget, label, least] of [
+          ['Orders', 'OrdersPlaced', 2],
+          ['Service desk', 'TicketsOpened', 1],
+        ] as const) {
+          const recorded = await page
+            .locator(`[data-widget="${widget}"] [data-label="${label}"]`)
+            .getAttribute('data-value');
+          if (recorded) expect(Number(recorded), label).toBeGreaterThanOrEqual(least);
+        }
         // What CloudWatch would not show locally is said, not drawn as zeros.
         expect(await page.getByText('not measured locally').count()).toBeGreaterThan(0);
         mkdirSync(ARTIFACTS, { recursive: true });
