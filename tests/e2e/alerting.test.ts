@@ -347,6 +347,11 @@ describe.skipIf(!hasChromium)(
         }
         // What CloudWatch would not show locally is said, not drawn as zeros.
         expect(await page.getByText('not measured locally').count()).toBeGreaterThan(0);
+        // Live: the page polls /_local/ops/data and redraws without a reload.
+        const shown = await page.evaluate('document.body.dataset.updated');
+        await page.waitForFunction(`document.body.dataset.updated !== ${JSON.stringify(shown)}`, undefined, {
+          timeout: 15_000,
+        });
         mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: `${ARTIFACTS}ops-page.png`, fullPage: true });
         expect(existsSync(`${ARTIFACTS}ops-page.png`)).toBe(true);
