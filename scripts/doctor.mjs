@@ -3,6 +3,7 @@
 // Plain JavaScript on purpose: it must run on whatever Node the machine has (even 20),
 // so it can explain the problem instead of failing on TypeScript syntax.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const quiet = process.argv.includes('--quiet');
 const problems = [];
@@ -27,6 +28,13 @@ if (java.error || java.status !== 0) {
       `Java ${version[1]} is too old: DynamoDB Local needs Java 17+ (install openjdk-17-jre-headless).`,
     );
   }
+}
+
+// Not a failure: only the ops page's browser test needs it, and it says it was skipped without it.
+if (!quiet && !existsSync('/usr/bin/chromium')) {
+  console.log(
+    'storeline: note: /usr/bin/chromium is missing, so the ops page browser test will be skipped; install it with `sudo apt-get install -y chromium` (Debian/Ubuntu).',
+  );
 }
 
 if (problems.length > 0) {

@@ -54,7 +54,7 @@ interface Container {
   readonly worker: Worker;
   readonly ready: Promise<void>;
   isReady: boolean;
-  current?: { id: number; invocation: Invocation; timer: NodeJS.Timeout } | undefined;
+  current?: { id: number; invocation: Invocation; timer: NodeJS.Timeout; started: number } | undefined;
 }
 
 interface Pool {
@@ -77,6 +77,33 @@ export interface FunctionHostOptions {
   readonly environmentFor: (name: string, fn: FunctionSpec) => Record<string, string>;
   /** Most containers per function. */
   readonly maxConcurrency?: number;
+  /**
+   * Each line a function writes to stdout or stderr; answering true keeps it off the console
+   * (captured metrics and logs). Undefined leaves the functions' output on the console as is.
+   */
+  readonly onOutput?: (functionName: string, line: string, stream: 'stdout' | 'stderr') => boolean;
+  /** An invocation is handed to a container, and when it ends (for the local telemetry). */
+  readonly onInvocationStart?: (functionName: string) => void;
+  readonly onInvocationEnd?: (functionName: string, durationMs: number, failed: boolean) => void;
+}
+
+/** Calls `onLine` with each complete line of a stream, holding a partial last line back. */
+function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      onLine(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf('\n');
+    }
+  });
+  stream.on('end', () => {
+    if (pending) onLine(pending);
+    pending = '';
+  });
 }
 
 export class FunctionHost {
@@ -162,14 +189,17 @@ export class FunctionHost {
   private dispatch(pool: Pool, container: Container, invocation: Invocation): void {
     const id = this.nextId++;
     const timeoutMs = pool.spec.timeoutSeconds * 1000;
+    const started = Date.now();
+    this.options.onInvocationStart?.(pool.name);
     const timer = setTimeout(() => {
       container.current = undefined;
+      this.options.onInvocationEnd?.(pool.name, Date.now() - started, true);
       invocation.reject(
         new InvocationError(pool.name, `Task timed out after ${pool.spec.timeoutSeconds}.00 seconds`),
       );
       this.retire(pool, container);
     }, timeoutMs);
-    container.current = { id, invocation, timer };
+    container.current = { id, invocation, timer, started };
     container.worker.postMessage({ id, event: invocation.event, timeoutMs });
   }
 
@@ -189,7 +219,19 @@ export class FunctionHost {
       },
       env: { ...process.env, ...this.options.environmentFor(pool.name, pool.spec) },
       resourceLimits: { maxOldGenerationSizeMb: Math.max(pool.spec.memoryMb, 256) },
+      // Captured output is read line by line here instead of going straight to this process's.
+      stdout: this.options.onOutput !== undefined,
+      stderr: this.options.onOutput !== undefined,
     });
+    const onOutput = this.options.onOutput;
+    if (onOutput) {
+      forEachLine(worker.stdout, (line) => {
+        if (!onOutput(pool.name, line, 'stdout')) process.stdout.write(`${line}\n`);
+      });
+      forEachLine(worker.stderr, (line) => {
+        if (!onOutput(pool.name, line, 'stderr')) process.stderr.write(`${line}\n`);
+      });
+    }
     let markReady: () => void = () => undefined;
     let markFailed: (e: Error) => void = () => undefined;
     const ready = new Promise<void>((res, rej) => {
@@ -207,6 +249,7 @@ export class FunctionHost {
       container.current = undefined;
       if (current) {
         clearTimeout(current.timer);
+        this.options.onInvocationEnd?.(pool.name, Date.now() - current.started, true);
         current.invocation.reject(new InvocationError(pool.name, error.message, error.stack));
       }
       // A function that cannot even start fails what is waiting for it rather than looping.
@@ -238,6 +281,7 @@ export class FunctionHost {
       if (!current || current.id !== message.id) return;
       clearTimeout(current.timer);
       container.current = undefined;
+      this.options.onInvocationEnd?.(pool.name, Date.now() - current.started, !message.ok);
       if (message.ok) current.invocation.resolve(message.result);
       else
         current.invocation.reject(new InvocationError(pool.name, message.error.message, message.error.stack));

@@ -142,6 +142,13 @@ export interface GatewayOptions {
   readonly log?: (line: string) => void;
   /** Serves other `/_local/*` requests (queues, DLQs); undefined falls through to the routes. */
   readonly extras?: (request: LocalRequest) => Promise<HttpResult | undefined>;
+  /** An HTML page for a `GET /_local/*` path (the ops page), or undefined. */
+  readonly pages?: (path: string) => string | undefined;
+  /**
+   * Each API request once answered (not the `/_local/*` or docs ones), with the route group (the
+   * function serving the route) when one matched: the series API Gateway gives CloudWatch.
+   */
+  readonly onRequest?: (request: { routeGroup?: string; status: number; latencyMs: number }) => void;
 }
 
 export function createGateway({
@@ -150,6 +157,8 @@ export function createGateway({
   issuer,
   log = () => undefined,
   extras,
+  pages,
+  onRequest,
 }: GatewayOptions): Server {
   const routes = allRoutes(topology)
     .map(({ functionName, route }) => compile(functionName, route))
@@ -160,6 +169,17 @@ export function createGateway({
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     const id = requestId();
+    // The API's own requests are measured; the local-only pages and endpoints are not.
+    const measured = !url.pathname.startsWith('/_local/') && !(method === 'GET' && isDocsPath(url.pathname));
+    let routeGroup: string | undefined;
+    res.once('finish', () => {
+      if (measured)
+        onRequest?.({
+          ...(routeGroup ? { routeGroup } : {}),
+          status: res.statusCode,
+          latencyMs: Date.now() - started,
+        });
+    });
     // API Gateway returns its request id on every response; it is the correlation id of every event.
     res.setHeader('apigw-requestid', id);
     const body = await readBody(req);
@@ -189,6 +209,17 @@ export function createGateway({
         return;
       }
       send(res, { status: 201, body: { token: await issuer.mint(parsed.data), tokenType: 'Bearer' } });
+      return;
+    }
+
+    const page = method === 'GET' && url.pathname.startsWith('/_local/') ? pages?.(url.pathname) : undefined;
+    if (page !== undefined) {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': Buffer.byteLength(page),
+        'cache-control': 'no-store',
+      });
+      res.end(page);
       return;
     }
 
@@ -233,6 +264,7 @@ export function createGateway({
     }
     const { compiled, params } = matched;
     const { route } = compiled;
+    routeGroup = compiled.functionName;
 
     let claims: Record<string, string> | undefined;
     let scopes: string[] = [];

@@ -108,6 +108,7 @@ try {
     jwtSecret: process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET,
     logLevel: process.env.LOG_LEVEL ?? (quiet ? 'WARN' : 'INFO'),
     emitMetrics: process.env.EMIT_METRICS === 'true',
+    ...(process.env.CAPTURE_LOG_LEVEL ? { captureLogLevel: process.env.CAPTURE_LOG_LEVEL } : {}),
     visibilityTimeoutSeconds: optionalSeconds(process.env.LOCAL_VISIBILITY_TIMEOUT_SECONDS),
     ...(environment ? { environment } : {}),
     log: quiet ? () => undefined : (line) => console.log(`  ${line}`),
@@ -129,6 +130,7 @@ try {
       `             SQS endpoint ${runtime.sqsEndpoint}; npm run dlq -- list   (or ${runtime.url}/_local/queues, /_local/events, /_local/streams)`,
       `  Messages   SES v2 and SNS at ${runtime.messagingEndpoint}: what would have been sent at ${runtime.url}/_local/messages`,
       `  Scheduler  ${runtime.schedulerEndpoint}   schedules at ${runtime.url}/_local/schedules`,
+      `  Ops        ${runtime.url}/_local/ops   (the dashboard, live); logs at ${runtime.url}/_local/logs?correlationId=`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );

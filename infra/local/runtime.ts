@@ -31,8 +31,10 @@ import {
   LocalMailbox,
   localOpsTopicArn,
 } from './messaging.ts';
+import { localOps, opsPage } from './ops-page.ts';
 import { localReplayAdmin } from './replays.ts';
 import { LOCAL_SCHEDULES_FILE, LocalScheduler, localTimerResources } from './scheduler.ts';
+import { LocalTelemetry, type OutputKind } from './telemetry.ts';
 
 export const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,7 +44,15 @@ export interface RuntimeOptions {
   /** Folder for DynamoDB Local's data; undefined keeps it in memory. */
   readonly dataDir?: string | undefined;
   readonly jwtSecret?: string;
+  /** Level of the functions' log lines printed to the console (`INFO` unless said). */
   readonly logLevel?: string;
+  /**
+   * Level of the log lines captured for `/_local/logs` (default `INFO`, Lambda's usual setting):
+   * functions log at the more verbose of this and `logLevel`; only lines at `logLevel` or above
+   * reach the console.
+   */
+  readonly captureLogLevel?: string;
+  /** Print the functions' EMF metric documents to the console as Lambda would (they are captured anyway). */
   readonly emitMetrics?: boolean;
   readonly log?: (line: string) => void;
   readonly topology?: Topology;
@@ -84,7 +94,31 @@ export interface Runtime {
   /** Schedules, their clock and firing history, for inspection. */
   readonly scheduler: LocalScheduler;
   readonly host: FunctionHost;
+  /** Captured metrics and logs (`/_local/ops`, `/_local/logs`). */
+  readonly telemetry: LocalTelemetry;
   stop(): Promise<void>;
+}
+
+/** How often queue depths are sampled for the ops page (SQS reports them per minute; faster here). */
+const QUEUE_SAMPLE_MS = 5_000;
+
+/** Records every consumer queue's, DLQ's and stream-failure queue's depth and oldest age now. */
+export function sampleQueues(telemetry: LocalTelemetry, backbone: LocalBackbone, now = Date.now()): void {
+  for (const [name, { queue, dlq }] of backbone.queues) {
+    for (const [role, q] of [
+      ['queue', queue],
+      ['dlq', dlq],
+    ] as const) {
+      const messages = q.peek();
+      const visible = messages.filter((m) => m.visibleAt <= now);
+      const oldest = Math.min(now, ...messages.map((m) => m.sentTimestamp));
+      telemetry.queueSample(name, role, visible.length, Math.round((now - oldest) / 1000));
+    }
+  }
+  for (const source of backbone.streamSources) {
+    const failures = backbone.streamFailures.filter((f) => f.functionName === source.functionName);
+    telemetry.queueSample(source.functionName, 'streamFailures', failures.length);
+  }
 }
 
 /** Where the backbone keeps checkpoints and queued messages when data is on disk. */
@@ -122,7 +156,10 @@ export function localFunctionEnvironment(
   name: string,
   fn: FunctionSpec,
   endpoints: { dynamodb: string; eventbridge?: string; sqs?: string; messaging?: string; scheduler?: string },
-  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics' | 'environment'>,
+  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics' | 'environment' | 'captureLogLevel'> & {
+    /** The runtime captures the functions' output: metrics on, logs at the capture level too. */
+    readonly captured?: boolean;
+  },
 ): Record<string, string> {
   return {
     ...functionEnvironment(
@@ -152,8 +189,10 @@ export function localFunctionEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: options.emitMetrics ? 'false' : 'true',
-    POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
+    POWERTOOLS_METRICS_DISABLED: options.emitMetrics || options.captured ? 'false' : 'true',
+    POWERTOOLS_LOG_LEVEL: options.captured
+      ? moreVerbose(options.logLevel ?? 'INFO', options.captureLogLevel ?? 'INFO')
+      : (options.logLevel ?? 'INFO'),
     NODE_OPTIONS: '',
     // No Secrets Manager locally: each secret's value itself, from this process's environment.
     ...Object.fromEntries(
@@ -161,6 +200,28 @@ export function localFunctionEnvironment(
     ),
     ...options.environment,
   };
+}
+
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+const rank = (level: string): number => {
+  const i = LEVELS.indexOf(level.toUpperCase());
+  return i < 0 ? LEVELS.indexOf('INFO') : i;
+};
+const moreVerbose = (a: string, b: string): string => (rank(a) <= rank(b) ? a : b).toUpperCase();
+
+/**
+ * Whether a function's output line goes to the console: EMF documents only with `emitMetrics`,
+ * log lines at `logLevel` or above, anything else always (as before the capture).
+ */
+export function toConsole(
+  kind: OutputKind,
+  line: string,
+  options: Pick<RuntimeOptions, 'logLevel' | 'emitMetrics'>,
+): boolean {
+  if (kind === 'metrics') return options.emitMetrics === true;
+  if (kind === 'other') return true;
+  const level = /"level":"(\w+)"/.exec(line)?.[1] ?? 'INFO';
+  return rank(level) >= rank(options.logLevel ?? 'INFO');
 }
 
 /** The local sender: `MAIL_FROM` of this process, else `LOCAL_MAIL_FROM`. */
@@ -231,8 +292,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     let invoke: (name: string, event: unknown) => Promise<unknown> = () =>
       Promise.reject(new LocalRuntimeError('functions are not started yet'));
+    const telemetry = new LocalTelemetry();
     const scheduler = new LocalScheduler({
       topology: t,
+      onFiring: (entry) => telemetry.schedulerFiring(entry.outcome),
       region: LOCAL_REGION,
       stateFile: options.dataDir ? join(options.dataDir, LOCAL_SCHEDULES_FILE) : undefined,
       invoke: (name, event) => invoke(name, event),
@@ -245,6 +308,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const host = new FunctionHost({
       topology: t,
       rootDir: ROOT_DIR,
+      onOutput: (name, line) => !toConsole(telemetry.capture(name, line), line, options),
+      onInvocationStart: (name) => telemetry.invocationStarted(name),
+      onInvocationEnd: (name, ms, failed) => telemetry.invocationEnded(name, ms, failed),
       environmentFor: (name, fn) =>
         localFunctionEnvironment(
           t,
@@ -257,7 +323,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             messaging: messagingEndpoint,
             scheduler: schedulerEndpoint,
           },
-          options,
+          { ...options, captured: true },
         ),
     });
     // Event sources and the scheduler's clock stop before the host, so no batch or firing is cut
@@ -279,7 +345,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     backbone.start(invoke, { client: streams, streamArn });
     scheduler.start();
+    const sampler = setInterval(() => sampleQueues(telemetry, backbone), QUEUE_SAMPLE_MS);
+    sampler.unref();
+    stops.push(async () => clearInterval(sampler));
 
+    const opsData = localOps(telemetry, t);
+    // Queue depths are sampled for each read too, so the page never shows a depth 5 s old.
+    const ops: typeof opsData = async (request) => {
+      if (request.path === '/_local/ops/data') sampleQueues(telemetry, backbone);
+      return opsData(request);
+    };
     const server = createGateway({
       topology: t,
       host,
@@ -288,7 +363,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       extras: async (request) =>
         (await localAdmin(backbone, mailbox)(request)) ??
         (await localSchedulerAdmin(scheduler)(request)) ??
-        (await localReplayAdmin(backbone)(request)),
+        (await localReplayAdmin(backbone)(request)) ??
+        (await ops(request)),
+      pages: (path) => (path === '/_local/ops' ? opsPage() : undefined),
+      onRequest: (request) => telemetry.apiRequest(request),
     });
     const port = await listen(server, options.port);
     stops.push(
@@ -312,6 +390,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       schedulerEndpoint,
       scheduler,
       host,
+      telemetry,
       stop,
     };
   } catch (error) {

@@ -311,6 +311,8 @@ export interface LocalSchedulerOptions {
   readonly pollIntervalMs?: number | undefined;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /** Each firing's outcome as it is recorded (the local telemetry's scheduler series). */
+  readonly onFiring?: (entry: FiringRecord) => void;
 }
 
 /** The scheduler's state and its clock. */
@@ -619,6 +621,7 @@ export class LocalScheduler {
   }
 
   private record(entry: FiringRecord): void {
+    this.options.onFiring?.(entry);
     this.recent.push(entry);
     if (this.recent.length > 500) this.recent.shift();
   }
