@@ -4,7 +4,8 @@
  * arrays and `error` objects) before it is printed.
  *
  * - By key (case-insensitive, `_`/`-` ignored): emails, phone numbers, postal addresses and their
- *   parts, people's names and free-text notes. The whole value goes, whatever its type.
+ *   parts, people's names and free-text notes. A text or number goes whole; so does an object under
+ *   an address or name key; an object under another key (`marketingConsent.email`) is searched.
  * - By value (every string, wherever it is, messages and stacks included): anything shaped like an
  *   email address, and phone numbers written internationally (`+44 20 7946 0958`) or with an area
  *   code in brackets (`(555) 123-4567`). Bare digit runs are left alone: they are ids, sequence
@@ -66,6 +67,24 @@ export const MASKED_KEYS: ReadonlySet<string> = new Set([
   'description',
 ]);
 
+/**
+ * Masked keys whose value is masked whole even when it is an object (an address, a structured
+ * name). Under the others an object is searched instead: `marketingConsent.email` is a consent
+ * record, not an address.
+ */
+const WHOLESALE_KEYS: ReadonlySet<string> = new Set([
+  'address',
+  'shippingaddress',
+  'billingaddress',
+  'postaladdress',
+  'name',
+  'fullname',
+]);
+
+/** Whether the value under this (normalised) key is masked whole. */
+const masksWhole = (key: string, value: unknown): boolean =>
+  MASKED_KEYS.has(key) && (value === null || typeof value !== 'object' || WHOLESALE_KEYS.has(key));
+
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** International (`+` and 7–15 digits, spaces, dots, dashes, brackets) or `(area) 123-4567`. */
 const PHONE = /\+\d(?:[\s().-]*\d){6,14}|\(\d{2,5}\)\s?\d{3,4}[\s.-]?\d{3,4}/g;
@@ -105,7 +124,7 @@ export function maskValue(
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(source)) {
     if (isError && key === 'name') out[key] = item;
-    else if (MASKED_KEYS.has(normalise(key))) out[key] = item === undefined || item === null ? item : MASK;
+    else if (masksWhole(normalise(key), item)) out[key] = item === undefined || item === null ? item : MASK;
     else out[key] = maskValue(item, formatError, depth + 1, seen);
   }
   return out;
@@ -134,7 +153,7 @@ export class MaskingLogFormatter extends LogFormatter {
     const extra: LogAttributes = {};
     for (const [key, value] of Object.entries(additionalLogAttributes)) {
       if (key === 'correlation_id') extra[key] = value;
-      else if (MASKED_KEYS.has(normalise(key))) extra[key] = value === undefined ? value : MASK;
+      else if (masksWhole(normalise(key), value)) extra[key] = value === undefined ? value : MASK;
       else extra[key] = maskValue(value, formatError) as LogAttributes[string];
     }
     return new LogItem({ attributes: base }).addAttributes(extra);
