@@ -9,9 +9,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { AppError } from '#shared/errors.ts';
 import { defineRoute } from '#shared/http/contract.ts';
-import { correlationIdOf, httpApi, json, type RequestOutcome } from '#shared/http/handler.ts';
-import { logger } from '#shared/observability.ts';
+import type { RequestOutcome } from '#shared/http/handler.ts';
 import { lambdaContext } from '../../support/backbone.ts';
+
+vi.hoisted(() => {
+  // Each invocation resets the logger to its initial level: INFO here, SILENT elsewhere in the suite.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+});
+const { correlationIdOf, httpApi, json } = await import('#shared/http/handler.ts');
+const { logger } = await import('#shared/observability.ts');
 
 const routes = {
   echo: defineRoute({
@@ -59,16 +65,12 @@ let lines: string[] = [];
 beforeEach(() => {
   lines = [];
   outcomes.length = 0;
-  logger.setLogLevel('INFO');
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   });
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-  logger.setLogLevel('SILENT');
-});
+afterEach(() => vi.restoreAllMocks());
 
 describe('correlation ids at the edge', () => {
   it('adopts a sane caller id: response header, operation, log lines', async () => {
