@@ -11,7 +11,7 @@
  *   `Storeline`, dimension `service=storeline` whichever function records them.
  *
  * No Powertools Tracer: measured in docs/operations.md ("Logs, traces and correlation"), it adds
- * ~95 KB (aws-xray-sdk-core) to every bundle, and several are within 10 KB of the 200 KB budget.
+ * ~124 KB (aws-xray-sdk-core) to every bundle, which would put every function over the 200 KB budget.
  * Lambda's active tracing still records each invocation and its AWS SDK calls' timing in X-Ray.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
