@@ -750,6 +750,8 @@ export function functionEnvironment(
     ...secretArns,
     ...(fn.sends?.email && resources.messaging ? { MAIL_FROM: resources.messaging.mailFrom } : {}),
     ...(fn.sends?.opsTopic && resources.messaging ? { OPS_TOPIC_ARN: resources.messaging.opsTopicArn } : {}),
+    // A consumer counts a message failing its last allowed receive as a DLQ arrival (#shared/consumer.ts).
+    ...(fn.consumer ? { MAX_RECEIVE_COUNT: String(fn.consumer.maxReceiveCount) } : {}),
     ...Object.assign(
       {},
       ...(fn.timers ?? []).flatMap((timer) => {

@@ -75,3 +75,14 @@ export type BreakdownOf<N extends BusinessMetricName> = (typeof businessMetrics)
 /** The `service` dimension of every business metric. */
 export const BUSINESS_SERVICE = 'storeline';
 export const METRICS_NAMESPACE = 'Storeline';
+
+export type ReportedCurrency = (typeof REPORTED_CURRENCIES)[number];
+
+/** One recorded value of a business metric: with its breakdown value when the metric has one. */
+export type BusinessMetricPoint = {
+  readonly [N in BusinessMetricName]: { readonly name: N; readonly value: number } & ([
+    BreakdownOf<N>,
+  ] extends [never]
+    ? { readonly breakdown?: undefined }
+    : { readonly breakdown: BreakdownOf<N> });
+}[BusinessMetricName];

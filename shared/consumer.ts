@@ -15,6 +15,10 @@
  *   (`CONSUMED#<consumer>#<event id>`, condition `attribute_not_exists`). The marker failing its
  *   condition means the event was applied before: the delivery succeeds and changes nothing.
  *
+ * - A record failing on its last allowed receive (`MAX_RECEIVE_COUNT`, the topology's
+ *   `maxReceiveCount`, in the environment) counts as a `DlqArrivals` business metric: SQS moves it
+ *   to the DLQ next.
+ *
  * Records are processed one after another, not in parallel: the logger's correlation id is per
  * record, and a container serves one batch at a time.
  *
@@ -24,14 +28,11 @@
  * metrics.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { ddb, tableName } from './ddb.ts';
@@ -45,12 +46,19 @@ import {
   UnknownEventVersionError,
 } from './events/catalogue.ts';
 import { EventEnvelope } from './events/envelope.ts';
-import { logger, metrics } from './observability.ts';
+import { logger, metrics, observed, recordBusinessMetric } from './observability.ts';
 import { emitter } from './outbox.ts';
 import { backoff, cancellationCodes, MAX_TRANSACT_ITEMS, type TransactWrite } from './transactions.ts';
 
 /** Markers outlive every way an event can come back: SQS retention (14 days) and archive replay. */
 const MARKER_RETENTION_SECONDS = 90 * 24 * 3600;
+
+/** The queue's `maxReceiveCount` (the topology sets it); unknown (no DLQ metric) when absent. */
+const maxReceiveCount = Number(process.env.MAX_RECEIVE_COUNT ?? Number.NaN);
+
+/** Whether a record failing now goes to the DLQ: it was received its last allowed time. */
+export const lastReceive = (record: SQSRecord, max: number = maxReceiveCount): boolean =>
+  Number.isFinite(max) && Number(record.attributes.ApproximateReceiveCount) >= max;
 
 /** Re-runs of a handler whose writes lost a race (a condition on state it read, or a conflict). */
 const MAX_APPLY_ATTEMPTS = 3;
@@ -271,21 +279,27 @@ export function consumer<C extends Catalogue, const H extends EventHandlers<C>>(
         logger.error('event not applied: it will be retried', { error: error as Error });
         metrics.addMetric('EventsFailed', MetricUnit.Count, 1);
       }
+      if (lastReceive(record)) {
+        recordBusinessMetric('DlqArrivals', 1);
+        logger.error('last allowed receive failed: the message goes to the DLQ', { consumer: name });
+      }
       throw error;
     } finally {
-      logger.removeKeys(['messageId', 'receiveCount', 'eventId', 'eventType', 'correlation_id']);
+      logger.removeKeys(['messageId', 'receiveCount', 'eventId', 'eventType']);
+      logger.setCorrelationId(invocationId);
     }
   };
 
   // One processor per container, as Powertools recommends; batches are processed one at a time.
   const processor = new BatchProcessor(EventType.SQS);
-  const core = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
+  // Lines outside a record (the batch's) carry the invocation's id as their correlation id.
+  let invocationId = '';
+  const core = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    invocationId = context.awsRequestId;
+    return processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
+  };
 
-  const handler = middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics))
-    .handler(core);
+  const handler = observed('consumer', core);
 
   return { name, eventTypes, handler, processRecord };
 }

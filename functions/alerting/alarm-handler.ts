@@ -7,28 +7,26 @@
  * redelivery writes a second `AlertRaised`, which the alerting consumer turns into a comment on
  * the incident the first opened: harmless.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
-import middy from '@middy/core';
 import { emit } from '#events/emit.ts';
 import { ddb } from '#shared/ddb.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { logger, metrics, observed } from '#shared/observability.ts';
 import { transactWrite } from '#shared/transactions.ts';
 import { alertOfAlarmMessage } from './alarms.ts';
 
 /** What raised the alert when the message names nothing else (the `origin` message attribute). */
 const DEFAULT_ORIGIN = 'cloudwatch';
 
-export const handler = middy<unknown, { raised: number; ignored: number }>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logMetrics(metrics))
-  .handler(async (payload) => {
+export const handler = observed(
+  'sns',
+  async (payload: unknown): Promise<{ raised: number; ignored: number }> => {
     const { Records } = SnsSchema.parse(payload);
     let raised = 0;
     for (const { Sns } of Records) {
       const origin = Sns.MessageAttributes?.origin?.Value ?? DEFAULT_ORIGIN;
+      // The alert's events carry the SNS message id as their correlation id: so do these lines.
+      logger.setCorrelationId(Sns.MessageId);
       const alert = alertOfAlarmMessage(Sns.Message, origin);
       if (!alert) {
         logger.info('not a DLQ alarm entering ALARM: ignored', { messageId: Sns.MessageId });
@@ -43,4 +41,5 @@ export const handler = middy<unknown, { raised: number; ignored: number }>()
     }
     metrics.addMetric('DlqAlarmsRaised', MetricUnit.Count, raised);
     return { raised, ignored: Records.length - raised };
-  });
+  },
+);

@@ -26,7 +26,7 @@ import { mayMarket } from '#functions/customers/rules.ts';
 import { SEGMENT_MEMBER_SK_PREFIX, segmentMemberKey } from '#functions/segments/keys.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { classifySendError, e164, sendEmail, sendSms } from '#shared/messaging.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, recordBusinessMetric } from '#shared/observability.ts';
 import { queryPage } from '#shared/query-page.ts';
 import { batchGetItems, type TransactWrite } from '#shared/transactions.ts';
 import {
@@ -75,6 +75,30 @@ export function messageFor(campaign: Campaign, customer: Customer, to: string) {
         tags,
       }
     : { channel: 'sms' as const, to, text, category: 'marketing' as const, tags };
+}
+
+/** The `CampaignMessagesSuppressed` breakdown of a suppression reason (business-metrics.ts). */
+const SUPPRESSED_METRIC_REASON = {
+  noConsent: 'no-consent',
+  optedOut: 'no-consent',
+  noAddress: 'no-address',
+} as const satisfies Record<SuppressionReason, string>;
+
+/**
+ * Counts a fresh claim's outcome in the business metrics, once per member: a member whose claim
+ * already existed (a redelivered page) was counted when it was first claimed.
+ */
+function recordDelivery(channel: CampaignChannel, delivery: Pick<Delivery, 'status' | 'reason'>): void {
+  if (delivery.status === 'sent') recordBusinessMetric('CampaignMessagesSent', 1, channel);
+  else if (delivery.status === 'failed') recordBusinessMetric('CampaignMessagesSuppressed', 1, 'failed');
+  else if (delivery.status === 'claimed')
+    recordBusinessMetric('CampaignMessagesSuppressed', 1, 'unconfirmed');
+  else
+    recordBusinessMetric(
+      'CampaignMessagesSuppressed',
+      1,
+      SUPPRESSED_METRIC_REASON[delivery.reason ?? 'noConsent'],
+    );
 }
 
 /** Adds one delivery's outcome to a tally. */
@@ -200,11 +224,15 @@ export async function sendPage(
       continue;
     }
     if ('suppressed' in recipient) {
-      count(tally, { status: 'suppressed', reason: recipient.suppressed });
+      const suppressed = { status: 'suppressed', reason: recipient.suppressed } as const;
+      count(tally, suppressed);
+      recordDelivery(campaign.channel, suppressed);
       continue;
     }
     await pace.wait();
-    count(tally, await deliver(campaign, recipient.customer, recipient.to, tx.now));
+    const delivered = await deliver(campaign, recipient.customer, recipient.to, tx.now);
+    count(tally, delivered);
+    recordDelivery(campaign.channel, delivered);
   }
 
   // A cancellation during the page ends the campaign after it: its tally still counts.

@@ -9,15 +9,18 @@
  * metric, for an alarm) but not reported: retrying cannot fix it, and reporting it would hold
  * back, then discard, every event behind it in the shard. The outbox item stays in the table (a
  * week, by TTL) for inspection.
+ *
+ * Every event published for good (before the first failed one: those after it are published again
+ * when the stream retries) is logged with its own correlation id and counted in the business
+ * metrics its type maps to (`#events/business-metrics.ts`): the one place they are derived.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { businessMetricsOf } from '#events/business-metrics.ts';
 import { requiredEnv } from '#shared/config.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import type { EventEnvelope } from '#shared/events/envelope.ts';
+import { logger, metrics, observed, recordBusinessMetricPoint } from '#shared/observability.ts';
 import { envelopeFromRecord, UnpublishableRecordError } from './outbox-records.ts';
 import { entrySize, MAX_REQUEST_BYTES, type PendingEntry, publishEntries, toEntry } from './publish.ts';
 
@@ -27,7 +30,7 @@ const busName = requiredEnv('EVENT_BUS_NAME');
 const eventBridge = new EventBridgeClient({ maxAttempts: 3 });
 
 /** Turns stream records into bus entries, dropping (and reporting) those that can never be published. */
-function pendingEntries(event: DynamoDBStreamEvent): PendingEntry[] {
+function pendingEntries(event: DynamoDBStreamEvent, envelopes: Map<string, EventEnvelope>): PendingEntry[] {
   const pending: PendingEntry[] = [];
   const now = Date.now();
   let oldest = now;
@@ -43,6 +46,7 @@ function pendingEntries(event: DynamoDBStreamEvent): PendingEntry[] {
       }
       oldest = Math.min(oldest, Date.parse(envelope.occurredAt));
       pending.push({ sequenceNumber, entry });
+      envelopes.set(sequenceNumber, envelope);
     } catch (error) {
       if (!(error instanceof UnpublishableRecordError)) throw error;
       logger.error('outbox record cannot be published: skipped', {
@@ -58,9 +62,21 @@ function pendingEntries(event: DynamoDBStreamEvent): PendingEntry[] {
   return pending;
 }
 
-const core = async (event: DynamoDBStreamEvent, _context: Context): Promise<DynamoDBBatchResponse> => {
-  const pending = pendingEntries(event);
+const core = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+  const envelopes = new Map<string, EventEnvelope>();
+  const pending = pendingEntries(event, envelopes);
   const result = await publishEntries(eventBridge, pending);
+  const firstFailedAt = result.failed[0]
+    ? pending.findIndex((p) => p.sequenceNumber === result.failed[0]?.sequenceNumber)
+    : pending.length;
+  for (const { sequenceNumber } of pending.slice(0, firstFailedAt)) {
+    const envelope = envelopes.get(sequenceNumber);
+    if (!envelope) continue;
+    logger.setCorrelationId(envelope.correlationId);
+    logger.info('event published', { eventId: envelope.id, eventType: envelope.type, sequenceNumber });
+    for (const point of businessMetricsOf(envelope)) recordBusinessMetricPoint(point);
+  }
+  logger.setCorrelationId(context.awsRequestId);
   metrics.addMetric('EventsPublished', MetricUnit.Count, result.published);
   if (result.resent) metrics.addMetric('EntriesResent', MetricUnit.Count, result.resent);
   const firstFailed = result.failed[0];
@@ -80,7 +96,4 @@ const core = async (event: DynamoDBStreamEvent, _context: Context): Promise<Dyna
   };
 };
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logMetrics(metrics))
-  .handler(core);
+export const handler = observed('stream', core);

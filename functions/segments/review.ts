@@ -13,15 +13,12 @@
  * `{ schedule }`; `asOf` (ISO timestamp) judges as of another time, for tests and for an operator
  * replaying a day.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { ddb, tableName } from '#shared/ddb.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { logger, metrics, observed } from '#shared/observability.ts';
 import { IsoTimestamp } from '#shared/schemas.ts';
 import { dueReviews, FACT_SHARDS, reviewKey } from './facts.ts';
 import { reevaluateCustomer } from './membership.ts';
@@ -79,8 +76,11 @@ const ScheduledInvocation = z.object({ schedule: z.string(), asOf: IsoTimestamp.
 
 async function run(event: unknown, context: Context): Promise<ReviewOutcome> {
   const { schedule, asOf } = ScheduledInvocation.parse(event);
+  const now = asOf ?? new Date().toISOString();
+  // The run's events carry `segment-review-<day>` as their correlation id: so do its logs.
+  logger.setCorrelationId(`segment-review-${dayOf(now)}`);
   const outcome = await reviewDue({
-    now: asOf ?? new Date().toISOString(),
+    now,
     timeLeftMs: () => context.getRemainingTimeInMillis(),
   });
   metrics.addMetric('SegmentReviews', MetricUnit.Count, outcome.reviewed);
@@ -88,7 +88,4 @@ async function run(event: unknown, context: Context): Promise<ReviewOutcome> {
   return outcome;
 }
 
-export const handler = middy<unknown, ReviewOutcome>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logMetrics(metrics))
-  .handler(run);
+export const handler = observed('schedule', run);

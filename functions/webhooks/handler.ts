@@ -5,7 +5,7 @@
  */
 import { AppError } from '#shared/errors.ts';
 import { httpApi, json, type SignedRequest } from '#shared/http/handler.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, recordBusinessMetric } from '#shared/observability.ts';
 import { webhookRoutes } from './contract.ts';
 import { receiveWebhook, statusOf } from './receive.ts';
 import { secretSourceFrom } from './secrets.ts';
@@ -51,5 +51,21 @@ export const handler = httpApi(
       return json(receipt, statusOf(receipt));
     },
   },
-  { verifySignature: verify },
+  {
+    verifySignature: verify,
+    // Accepted (applied, recorded or duplicate) or refused, by reason (docs/operations.md).
+    onOutcome: ({ status, code }) => {
+      if (status < 300) recordBusinessMetric('WebhooksAccepted', 1);
+      else
+        recordBusinessMetric(
+          'WebhooksRefused',
+          1,
+          code === 'UNAUTHORIZED'
+            ? 'signature'
+            : code === 'VALIDATION_FAILED' || code === 'MALFORMED_JSON'
+              ? 'validation'
+              : 'other',
+        );
+    },
+  },
 );

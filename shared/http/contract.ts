@@ -78,7 +78,10 @@ export interface RouteRequest<R extends RouteSpec> {
   /** The raw body as received, for signature checks. */
   readonly rawBody: string;
   readonly idempotencyKey: R extends { readonly idempotencyKey: 'required' } ? string : string | undefined;
-  /** The API Gateway request id; travels as the correlation id of every event this request causes. */
+  /**
+   * The request's correlation id: the caller's `x-correlation-id` when it is a sane token, else the
+   * API Gateway request id. Travels as the correlation id of every event this request causes.
+   */
   readonly requestId: string;
 }
 

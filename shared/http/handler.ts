@@ -3,21 +3,29 @@
  * authorizer's claims, parse and validate with the route's zod schemas, call the operation, and
  * map typed errors to problem+json. Operations never see a Lambda event.
  *
- * Middleware order (middy runs `before` top-down, `after`/`onError` bottom-up): logger context,
- * then metrics flush. Errors are answered inside the core handler so no middleware
- * ever turns a client error into a 500.
+ * Wrapped in the one middleware stack (`observed`, #shared/observability.ts). Errors are answered
+ * inside the core handler so no middleware ever turns a client error into a 500.
+ *
+ * Correlation: the caller's `x-correlation-id` when it is a sane token (`correlationIdOf`), else API
+ * Gateway's request id. It is the `correlation_id` of every log line, the `requestId` operations
+ * pass on as the correlation id of the events they emit, and answered in `x-correlation-id`.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { type Principal, principalFromClaims } from '../auth.ts';
 import { AppError } from '../errors.ts';
-import { logger, metrics } from '../observability.ts';
+import { logger, metrics, observed } from '../observability.ts';
 import { type HttpResult, type Operations, type RouteRequest, type RouteSpec, routeKey } from './contract.ts';
 import { problem, problemFromError, validationError } from './problem.ts';
+
+/** The header a caller may name its correlation id in; answered on every response. */
+export const CORRELATION_HEADER = 'x-correlation-id';
+const SANE_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's correlation id when it is a sane token, else the request id. */
+export const correlationIdOf = (header: string | undefined, requestId: string): string =>
+  header !== undefined && SANE_CORRELATION_ID.test(header) ? header : requestId;
 
 /** Largest JSON body accepted; larger ones get 413 before any parsing. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -89,8 +97,8 @@ function idempotencyKeyOf(route: RouteSpec, headers: Record<string, string | und
   return key;
 }
 
-function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
-  const headers: Record<string, string> = { ...result.headers };
+function toResponse(result: HttpResult, correlationId: string): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { ...result.headers, [CORRELATION_HEADER]: correlationId };
   if (result.body === undefined) return { statusCode: result.status, headers };
   headers['content-type'] ??= 'application/json';
   return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
@@ -121,6 +129,18 @@ export interface HttpApiOptions {
    * 401). Throws an `AppError('UNAUTHORIZED', …)` to refuse. Required when any route is `signed`.
    */
   readonly verifySignature?: (request: SignedRequest) => Promise<void>;
+  /**
+   * Told how each routed request ended (the status answered, the error code of a refusal), for the
+   * business metrics a context counts at its edge (rejections, replays, webhooks accepted/refused).
+   */
+  readonly onOutcome?: (outcome: RequestOutcome) => void;
+}
+
+/** How a routed request ended: `code` is the `AppError` code of a refusal. */
+export interface RequestOutcome {
+  readonly route: RouteSpec;
+  readonly status: number;
+  readonly code?: string;
 }
 
 /**
@@ -145,16 +165,17 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
   }
 
   const core = async (event: HttpEvent, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const requestId = event.requestContext.requestId;
+    const headers = normaliseHeaders(event.headers);
+    const requestId = correlationIdOf(headers[CORRELATION_HEADER], event.requestContext.requestId);
     logger.setCorrelationId(requestId);
+    const respond = (result: HttpResult) => toResponse(result, requestId);
     const bound = byKey.get(event.routeKey);
     if (!bound)
-      return toResponse(problem('NOT_FOUND', `No route ${event.routeKey}`, { instance: event.rawPath }));
+      return respond(problem('NOT_FOUND', `No route ${event.routeKey}`, { instance: event.rawPath }));
     const { route, operation } = bound;
     metrics.addDimension('operation', route.operationId);
     try {
       const principal = authenticate(route, event);
-      const headers = normaliseHeaders(event.headers);
       const rawBody = readRawBody(event);
       if (route.access === 'signed') await options.verifySignature?.({ route, headers, rawBody });
       const body = parseBody(rawBody);
@@ -170,16 +191,19 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
       };
       const result = await operation(request);
       metrics.addMetric('Requests', MetricUnit.Count, 1);
-      return toResponse(result);
+      options.onOutcome?.({ route, status: result.status });
+      return respond(result);
     } catch (error) {
       if (error instanceof AppError) {
         metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
         if (error.status >= 500) logger.error('request failed', { error });
-        return toResponse(problemFromError(error, event.rawPath));
+        options.onOutcome?.({ route, status: error.status, code: error.code });
+        return respond(problemFromError(error, event.rawPath));
       }
       metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
       logger.error('unhandled error', { error: error as Error, route: event.routeKey });
-      return toResponse(
+      options.onOutcome?.({ route, status: 500, code: 'INTERNAL' });
+      return respond(
         problem('INTERNAL', `Something went wrong on our side; quote request id ${requestId}`, {
           instance: event.rawPath,
         }),
@@ -187,10 +211,7 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
     }
   };
 
-  return middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics))
-    .handler(core);
+  return observed('http', core);
 }
 
 /** A JSON result; `status` defaults to 200. */
