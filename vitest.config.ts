@@ -17,7 +17,7 @@ import { defineConfig } from 'vitest/config';
 const ISOLATED_E2E = [
   'tests/e2e/runtime-lifecycle.test.ts',
   'tests/e2e/ticket-sla.test.ts',
-  'tests/e2e/alerting.test.ts',
+  'tests/e2e/dead-letters.test.ts',
 ];
 const PARALLEL = { maxWorkers: 2, sequence: { groupOrder: 0 } };
 export default defineConfig({
