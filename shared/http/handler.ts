@@ -174,6 +174,15 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
       return respond(problem('NOT_FOUND', `No route ${event.routeKey}`, { instance: event.rawPath }));
     const { route, operation } = bound;
     metrics.addDimension('operation', route.operationId);
+    // One line per request, with the correlation id, route and outcome (no path values, no body).
+    const outcome = (answer: { route: RouteSpec; status: number; code?: string }) => {
+      logger.info('request answered', {
+        route: event.routeKey,
+        status: answer.status,
+        ...(answer.code ? { code: answer.code } : {}),
+      });
+      options.onOutcome?.(answer);
+    };
     try {
       const principal = authenticate(route, event);
       const rawBody = readRawBody(event);
@@ -191,18 +200,18 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
       };
       const result = await operation(request);
       metrics.addMetric('Requests', MetricUnit.Count, 1);
-      options.onOutcome?.({ route, status: result.status });
+      outcome({ route, status: result.status });
       return respond(result);
     } catch (error) {
       if (error instanceof AppError) {
         metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
         if (error.status >= 500) logger.error('request failed', { error });
-        options.onOutcome?.({ route, status: error.status, code: error.code });
+        outcome({ route, status: error.status, code: error.code });
         return respond(problemFromError(error, event.rawPath));
       }
       metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
       logger.error('unhandled error', { error: error as Error, route: event.routeKey });
-      options.onOutcome?.({ route, status: 500, code: 'INTERNAL' });
+      outcome({ route, status: 500, code: 'INTERNAL' });
       return respond(
         problem('INTERNAL', `Something went wrong on our side; quote request id ${requestId}`, {
           instance: event.rawPath,
