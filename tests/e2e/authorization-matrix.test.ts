@@ -232,8 +232,9 @@ async function walk(rows: readonly Row[], token: string | undefined) {
   return rows.map((row, i) => ({ row, res: answers[i] as Awaited<ReturnType<typeof send>> }));
 }
 
+/** A 5xx names its body too: the problem's `detail` quotes the request id to find in the runtime's log. */
 const line = ({ row, res }: { row: Row; res: { status: number; body: { code?: string } } }) =>
-  `${row.route.operationId} ${res.status} ${res.body?.code ?? ''}`.trim();
+  `${row.route.operationId} ${res.status} ${res.body?.code ?? ''}${res.status >= 500 ? ` ${JSON.stringify(res.body)}` : ''}`.trim();
 
 beforeAll(async () => {
   const customerA = uniqueId('matrix-a').toLowerCase();
