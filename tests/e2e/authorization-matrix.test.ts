@@ -3,7 +3,7 @@
  * local runtime: every route without a token, every staff route with a customer's token, every
  * customer-self route with another customer's token on customer A's resources, with the owner's and
  * with staff's. One request table covers every operationId (the type and a test make a missing
- * route fail). Requests run 8 at a time.
+ * route fail). Requests run 8 at a time, one per function at a time.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -13,9 +13,11 @@ import {
 } from '#functions/authorization.ts';
 import { routeContracts } from '#functions/routes.ts';
 import { type ApiResponse, apiClient, uniqueId } from '#infra/local/client.ts';
+import { allRoutes } from '#infra/topology.ts';
 import { eventually } from '../support/backbone.ts';
 
 const api = apiClient(inject('baseUrl'));
+const functionOf = new Map(allRoutes().map(({ functionName, route }) => [route.operationId, functionName]));
 type OperationId = keyof typeof authorizationMatrix;
 
 /** Customer A's resources (and a few of staff's), made once. */
@@ -205,12 +207,27 @@ async function ok<T>(res: Promise<ApiResponse<T>>, status: number, what: string)
   return r.body;
 }
 
-/** Runs `work` over `items`, `limit` at a time, keeping order. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs `work` over `items`, `limit` at a time, keeping order, and one item per function at a time:
+ * each function then needs one warm container, not one per concurrent request (cold starts pile up
+ * on a loaded 2-core machine until the gateway's 30 s integration timeout answers 503).
+ */
+async function pool<T extends { route: { operationId: string } }, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
+  const byFunction = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const name = functionOf.get(item.route.operationId) ?? item.route.operationId;
+    byFunction.set(name, [...(byFunction.get(name) ?? []), i]);
+  });
+  const queues = [...byFunction.values()].sort((a, b) => b.length - a.length);
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await work(items[i] as T);
+  const lanes = Array.from({ length: Math.min(limit, queues.length) }, async () => {
+    for (let q = next++; q < queues.length; q = next++)
+      for (const i of queues[q] ?? []) out[i] = await work(items[i] as T);
   });
   await Promise.all(lanes);
   return out;
