@@ -62,6 +62,10 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'readWrite',
       routes: httpRoutes.catalog,
+      environment: {
+        // `available`: customers see `stock.available` only, not the sales volume (docs/security.md).
+        CUSTOMER_STOCK_VIEW: 'full',
+      },
     },
     orders: {
       entry: 'functions/orders/handler.ts',

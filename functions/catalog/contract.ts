@@ -149,7 +149,10 @@ export const catalogRoutes = {
     path: '/products/{sku}',
     operationId: 'getProduct',
     summary: 'A product with its stock levels',
-    description: 'Any signed-in caller. `stock.available` is what orders can still reserve.',
+    description:
+      'Any signed-in caller. `stock.available` is what orders can still reserve. `reorderPoint` and ' +
+      '`reorderQuantity` are shown to staff only; a deployment with `CUSTOMER_STOCK_VIEW=available` shows ' +
+      'customers `stock.available` alone.',
     tag: 'catalog',
     access: 'authenticated',
     params: SkuParams,

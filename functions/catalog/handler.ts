@@ -4,6 +4,7 @@ import { httpApi, json } from '#shared/http/handler.ts';
 import { catalogRoutes } from './contract.ts';
 import { listStockMovements, recordStockMovement } from './movements.ts';
 import { getProductWithStock, upsertProduct } from './products.ts';
+import { productViewFor } from './visibility.ts';
 
 export const handler = httpApi(catalogRoutes, {
   putProduct: async ({ params, body }) => {
@@ -12,10 +13,11 @@ export const handler = httpApi(catalogRoutes, {
     if (!product) throw notFound(`Product ${params.sku}`);
     return json(product, created ? 201 : 200);
   },
-  getProduct: async ({ params }) => {
+  getProduct: async ({ params, principal }) => {
     const product = await getProductWithStock(params.sku);
     if (!product) throw notFound(`Product ${params.sku}`);
-    return json(product);
+    // Customers see less than staff: docs/security.md, "Shared resources".
+    return json(productViewFor(principal, product));
   },
   recordStockMovement: async ({ params, body, principal, idempotencyKey, requestId }) => {
     // A retry with the same key answers the first response, status included.
