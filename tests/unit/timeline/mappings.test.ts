@@ -39,6 +39,8 @@ const NOT_ON_TIMELINE: Readonly<Partial<Record<EventType, string>>> = {
     'Marketing bookkeeping that moves with rolling windows; the member list is GET /segments/{id}/members',
   SegmentLeft:
     'Marketing bookkeeping that moves with rolling windows; the member list is GET /segments/{id}/members',
+  CustomerErased:
+    'An entry would be a record kept about an erased person; the timeline consumer anonymises their entries instead',
 };
 
 /** What each sample must project to (titles read as a person would). */
