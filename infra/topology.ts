@@ -145,7 +145,7 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'readWrite',
       consumer: {
-        events: subscribeTo('OrderPlaced'),
+        events: subscribeTo('OrderPlaced', 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 0,
         visibilityTimeoutSeconds: 60,
