@@ -185,7 +185,7 @@ export const topology = {
       consumer: {
         // Every event type with a timeline mapping, so a new mapping is subscribed by itself. Each
         // event writes only its customer's partition: no shared row, no concurrency bound.
-        events: subscribeTo(...timelineEventTypes),
+        events: subscribeTo(...timelineEventTypes, 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         visibilityTimeoutSeconds: 60,
@@ -295,7 +295,7 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'readWrite',
       consumer: {
-        events: subscribeTo('OpportunityWon'),
+        events: subscribeTo('OpportunityWon', 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 0,
         visibilityTimeoutSeconds: 60,
@@ -553,7 +553,7 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'readWrite',
       consumer: {
-        events: subscribeTo('TicketSlaBreached'),
+        events: subscribeTo('TicketSlaBreached', 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 0,
         visibilityTimeoutSeconds: 60,
