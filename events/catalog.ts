@@ -9,7 +9,13 @@ import type * as catalogue from '#shared/events/catalogue.ts';
 import { defineEvent } from '#shared/events/catalogue.ts';
 import { CampaignPageDueV1 } from './campaigns.ts';
 import { CouponRedeemedV1, CouponRedemptionReleasedV1 } from './coupons.ts';
-import { ConsentChangedV1, CustomerCreatedV1, CustomerUpdatedV1, InteractionLoggedV1 } from './customers.ts';
+import {
+  ConsentChangedV1,
+  CustomerCreatedV1,
+  CustomerErasedV1,
+  CustomerUpdatedV1,
+  InteractionLoggedV1,
+} from './customers.ts';
 import { FulfilmentStartedV1 } from './fulfilment.ts';
 import { StockChangedV1 } from './inventory.ts';
 import { CreditNoteIssuedV1, InvoiceIssuedV1 } from './invoicing.ts';
@@ -78,6 +84,7 @@ export const eventCatalogue = {
   CouponRedeemed: defineEvent(CouponRedeemedV1, { source: 'storeline.coupons' }),
   CouponRedemptionReleased: defineEvent(CouponRedemptionReleasedV1, { source: 'storeline.coupons' }),
   CampaignPageDue: defineEvent(CampaignPageDueV1, { source: 'storeline.campaigns' }),
+  CustomerErased: defineEvent(CustomerErasedV1, { source: 'storeline.customers' }),
 } as const satisfies catalogue.Catalogue;
 
 export type EventCatalogue = typeof eventCatalogue;

@@ -70,3 +70,19 @@ export const InteractionLoggedV1 = envelopeOf(
     occurredAt: IsoTimestamp,
   }),
 );
+
+/**
+ * Staff erased a customer's personal data (GDPR art. 17). Carries the id only: no name, email or
+ * address, so the event itself re-identifies no one. Each context holding copies anonymises its own
+ * items by this id (orders' addresses, tickets, timeline, campaign messages, interactions).
+ */
+export const CustomerErasedV1 = envelopeOf(
+  'CustomerErased',
+  1,
+  z.object({
+    customerId: z.string(),
+    erasedAt: IsoTimestamp,
+    /** The staff member's `sub`. */
+    by: z.string(),
+  }),
+);

@@ -68,4 +68,6 @@ export const eventDescriptions: { readonly [T in keyof typeof eventCatalogue]: s
     'A cancelled order gave its coupon redemption back (once): the coupon’s and the customer’s counters went down.',
   CampaignPageDue:
     'The next page of a sending campaign’s segment members is due: where the walk over the members resumes.',
+  CustomerErased:
+    'Staff erased a customer’s personal data: each context anonymises its own copies; carries the id only.',
 };

@@ -157,7 +157,7 @@ export const topology = {
       timeoutSeconds: 10,
       table: 'readWrite',
       consumer: {
-        events: subscribeTo('OrderPlaced'),
+        events: subscribeTo('OrderPlaced', 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 0,
         visibilityTimeoutSeconds: 60,
@@ -198,7 +198,7 @@ export const topology = {
       consumer: {
         // Every event type with a timeline mapping, so a new mapping is subscribed by itself. Each
         // event writes only its customer's partition: no shared row, no concurrency bound.
-        events: subscribeTo(...timelineEventTypes),
+        events: subscribeTo(...timelineEventTypes, 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         visibilityTimeoutSeconds: 60,
@@ -315,7 +315,7 @@ export const topology = {
       table: 'readWrite',
       indexes: ['gsi1'],
       consumer: {
-        events: subscribeTo('OpportunityWon'),
+        events: subscribeTo('OpportunityWon', 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 0,
         visibilityTimeoutSeconds: 60,
@@ -582,7 +582,7 @@ export const topology = {
       table: 'readWrite',
       indexes: ['gsi1'],
       consumer: {
-        events: subscribeTo('TicketSlaBreached'),
+        events: subscribeTo('TicketSlaBreached', 'CustomerErased'),
         batchSize: 10,
         maxBatchingWindowSeconds: 0,
         visibilityTimeoutSeconds: 60,

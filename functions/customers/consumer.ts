@@ -9,7 +9,17 @@
  * runs this handler again on fresh state, which then finds the record and writes nothing.
  */
 import { consumer } from '#events/consumer.ts';
+import { tableName } from '#shared/ddb.ts';
+import { queryPage } from '#shared/query-page.ts';
+import { ERASED_TEXT } from './anonymise.ts';
 import { buildNewCustomer, getCustomer, newCustomerWrites } from './customers.ts';
+import { INTERACTION_SK_PREFIX, InteractionRecord, interactionKey } from './interactions.ts';
+
+/**
+ * Interactions anonymised per `CustomerErased` (one transaction, beside the marker): the bound of an
+ * erasure's interaction log. Documented in docs/security.md; a longer log needs a continuation event.
+ */
+export const ERASED_INTERACTIONS_LIMIT = 90;
 
 /** The name a customer created from an order gets when the order carries no address. */
 export const UNNAMED_CUSTOMER = 'Customer';
@@ -26,6 +36,26 @@ export const customerProfiles = consumer({
         ctx,
       );
       return newCustomerWrites(customer, ctx).map(({ write }) => write);
+    },
+    // Erasure: interaction bodies are staff's words about the person; they go, the kind and time stay.
+    CustomerErased: async (event) => {
+      const page = await queryPage({
+        partition: `CUSTOMER#${event.data.customerId}`,
+        sortKeyPrefix: INTERACTION_SK_PREFIX,
+        order: 'newest-first',
+        page: { limit: ERASED_INTERACTIONS_LIMIT },
+        parse: (item) => InteractionRecord.parse(item),
+      });
+      return page.items
+        .filter((i) => i.body !== ERASED_TEXT)
+        .map((i) => ({
+          Update: {
+            TableName: tableName,
+            Key: interactionKey(i.customerId, i.id),
+            UpdateExpression: 'SET body = :erased',
+            ExpressionAttributeValues: { ':erased': ERASED_TEXT },
+          },
+        }));
     },
   },
 });

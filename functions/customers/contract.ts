@@ -82,6 +82,9 @@ export const CustomerView = z
     origin: z.enum(['staff', 'order', 'webhook', 'lead']),
     createdAt: IsoTimestamp,
     updatedAt: IsoTimestamp,
+    erasedAt: IsoTimestamp.optional().meta({
+      description: 'When staff erased the customer’s personal data; absent: never',
+    }),
   })
   .meta({ id: 'Customer' });
 export type CustomerView = z.infer<typeof CustomerView>;
@@ -158,6 +161,21 @@ export const ListCustomersQuery = queryParams({
 const IF_MATCH =
   'Send the customer’s `version` (or the `ETag` of a GET) as `If-Match`: without it the answer is 428 ' +
   '`PRECONDITION_REQUIRED`; if the customer has changed since, 412 `VERSION_CONFLICT` and nothing is written.';
+
+const ExportEntry = z.object({}).loose();
+export const CustomerExport = z
+  .object({
+    exportedAt: IsoTimestamp,
+    sectionLimit: z.int().meta({ description: 'Most items per section' }),
+    truncated: z.array(z.string()).meta({ description: 'Sections holding more than `sectionLimit` items' }),
+    customer: CustomerView,
+    interactions: z.array(InteractionView),
+    orders: z.array(ExportEntry),
+    tickets: z.array(ExportEntry),
+    timeline: z.array(ExportEntry),
+    loyalty: z.object({ balance: z.int(), ledger: z.array(ExportEntry) }),
+  })
+  .meta({ id: 'CustomerExport' });
 
 export const customersTag: ApiTag = {
   name: 'customers',
@@ -287,5 +305,39 @@ export const customerRoutes = {
     query: queryParams(pageQueryShape),
     responses: { 200: { description: 'One page of interactions', schema: InteractionPage } },
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+  }),
+  exportCustomer: defineRoute({
+    method: 'GET',
+    path: '/customers/{id}/export',
+    operationId: 'exportCustomer',
+    summary: 'Everything held about a customer, as JSON (themselves or staff)',
+    description:
+      'The customer’s own data export (GDPR art. 15 and 20): the record, interactions (internal ones for staff ' +
+      'only), orders with their addresses, tickets they requested, their timeline and loyalty balance and ledger. ' +
+      'Bounded: each section holds at most `sectionLimit` (100) items, newest first; `truncated` names the ' +
+      'sections holding more, which their own paged routes list. Another customer’s export is `NOT_FOUND`.',
+    tag: 'customers',
+    access: 'authenticated',
+    params: CustomerParams,
+    responses: { 200: { description: 'The export', schema: CustomerExport } },
+    errors: ['NOT_FOUND'],
+  }),
+  eraseCustomer: defineRoute({
+    method: 'POST',
+    path: '/customers/{id}/erase',
+    operationId: 'eraseCustomer',
+    summary: 'Erase a customer’s personal data everywhere (staff); idempotent',
+    description:
+      'Staff only (GDPR art. 17). The record keeps its id but loses email (its uniqueness is released), phone ' +
+      'and name; consent is withdrawn. `CustomerErased` goes out through the outbox and each context ' +
+      'anonymises its own copies (docs/security.md, "Personal data"); issued invoices keep the buyer’s name ' +
+      'and address for the legal retention period. Erasing an erased customer answers it unchanged; an ' +
+      'optional `Idempotency-Key` is accepted like on other writes.',
+    tag: 'customers',
+    access: 'staff',
+    idempotencyKey: 'optional',
+    params: CustomerParams,
+    responses: { 200: { description: 'The erased customer', schema: CustomerView } },
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED'],
   }),
 } as const;

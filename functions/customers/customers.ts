@@ -97,7 +97,8 @@ export class ExtraWritesFailed<T = unknown> extends Error {
 }
 
 export function customerToItem(customer: Customer) {
-  const term = normaliseTerm(customer.name);
+  // An erased customer leaves the search index: nothing of theirs is left to find.
+  const term = customer.erasedAt === undefined ? normaliseTerm(customer.name) : '';
   return {
     ...customerKey(customer.id),
     entity: 'Customer',

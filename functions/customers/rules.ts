@@ -48,6 +48,8 @@ export const CustomerRecord = z.object({
    * consent: receipts are transactional, and `mayMarket` never looks at this.
    */
   eReceipts: z.boolean().optional(),
+  /** When staff erased the customer's personal data (`POST /customers/{id}/erase`); absent: never. */
+  erasedAt: z.string().optional(),
 });
 export type Customer = z.infer<typeof CustomerRecord>;
 

@@ -35,6 +35,7 @@ export function customerView(customer: Customer): CustomerView {
     origin: customer.origin,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,
+    ...(customer.erasedAt === undefined ? {} : { erasedAt: customer.erasedAt }),
   };
 }
 

@@ -19,6 +19,7 @@ import { STAFF_GROUP } from '#shared/auth.ts';
 import { AppError } from '#shared/errors.ts';
 import { logger } from '#shared/observability.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
+import { eraseOrderAddresses } from './erasure.ts';
 import { placeOrder } from './intake.ts';
 
 /** Errors worth another delivery: the request was fine, the table was busy. */
@@ -82,7 +83,8 @@ export async function placeOpportunityOrder(
 
 export const opportunityOrders = consumer({
   name: 'opportunityOrders',
-  handlers: { OpportunityWon: placeOpportunityOrder },
+  // Also the orders context's erasure handler (no consumer of its own: the stack has no headroom).
+  handlers: { OpportunityWon: placeOpportunityOrder, CustomerErased: eraseOrderAddresses },
 });
 
 export const handler = opportunityOrders.handler;

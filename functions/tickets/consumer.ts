@@ -8,12 +8,15 @@
  */
 import { consumer } from '#events/consumer.ts';
 import { breachWrites } from './changes.ts';
+import { eraseTicketTexts } from './erasure.ts';
 
 export const ticketSla = consumer({
   name: 'ticketSla',
   handlers: {
     TicketSlaBreached: async (event, tx) =>
       breachWrites(event.data, new Date(event.data.breachedAt), tx.correlationId),
+    // The tickets context's erasure handler (no consumer of its own: the stack has no headroom).
+    CustomerErased: eraseTicketTexts,
   },
 });
 

@@ -7,6 +7,7 @@
 import type { EventOf } from '#events/catalog.ts';
 import { type ConsumerTx, consumer } from '#events/consumer.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
+import { eraseTimelineTitles } from './erasure.ts';
 import { type TimelineEventType, timelineEntryOf, timelineEventTypes } from './mappings.ts';
 import { timelineEntryExists, timelineEntryPuts } from './timeline.ts';
 
@@ -26,6 +27,10 @@ const handlers: {
 } = {};
 for (const type of timelineEventTypes) handlers[type] = project;
 
-export const timeline = consumer({ name: 'timeline', handlers });
+// Not a mapping (an erasure is no entry): it anonymises the customer's entries.
+export const timeline = consumer({
+  name: 'timeline',
+  handlers: { ...handlers, CustomerErased: eraseTimelineTitles },
+});
 
 export const handler = timeline.handler;

@@ -25,18 +25,20 @@ describe('StorelineStack: customers', () => {
       [
         'GET /customers',
         'GET /customers/{id}',
+        'GET /customers/{id}/export',
         'GET /customers/{id}/interactions',
         'PATCH /customers/{id}',
         'POST /customers',
         'POST /customers/{id}/interactions',
         'POST /customers/{id}/notes',
+        'POST /customers/{id}/erase',
       ].sort(),
     );
     for (const route of customerRoutes) expect(route.AuthorizationType).toBe('JWT');
     expect(stack.functions.get('customers')).toBeDefined();
   });
 
-  it('feeds OrderPlaced to the customerProfiles queue, with a DLQ', () => {
+  it('feeds OrderPlaced and CustomerErased to the customerProfiles queue, with a DLQ', () => {
     // Prepare
     const consumer = stack.consumers.get('customerProfiles')!;
     const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter((rule) =>
@@ -44,9 +46,13 @@ describe('StorelineStack: customers', () => {
     );
 
     // Assess
-    expect(rules.map((r) => r.Properties.EventPattern)).toEqual([
-      { source: ['storeline.orders'], 'detail-type': ['OrderPlaced'] },
-    ]);
+    expect(rules.map((r) => r.Properties.EventPattern)).toEqual(
+      expect.arrayContaining([
+        { source: ['storeline.orders'], 'detail-type': ['OrderPlaced'] },
+        { source: ['storeline.customers'], 'detail-type': ['CustomerErased'] },
+      ]),
+    );
+    expect(rules).toHaveLength(2);
     expect(rules[0]!.Properties.Targets).toEqual([
       expect.objectContaining({
         Arn: getAtt(consumer.queue),

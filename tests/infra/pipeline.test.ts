@@ -76,9 +76,14 @@ describe('StorelineStack: sales pipeline', () => {
         .filter((rule) => JSON.stringify(rule.Properties.Targets).includes(`"${logicalId(queue!)}"`))
         .map((r) => r.Properties.EventPattern);
     };
-    expect(patternOf('opportunityOrders')).toEqual([
-      { source: ['storeline.pipeline'], 'detail-type': ['OpportunityWon'] },
-    ]);
+    // The orders context's erasure handler rides on this consumer (docs/security.md, "Personal data").
+    expect(patternOf('opportunityOrders')).toEqual(
+      expect.arrayContaining([
+        { source: ['storeline.pipeline'], 'detail-type': ['OpportunityWon'] },
+        { source: ['storeline.customers'], 'detail-type': ['CustomerErased'] },
+      ]),
+    );
+    expect(patternOf('opportunityOrders')).toHaveLength(2);
     expect(patternOf('opportunityOrderOutcomes')).toEqual([
       { source: ['storeline.orders'], 'detail-type': ['OpportunityOrderRefused'] },
     ]);

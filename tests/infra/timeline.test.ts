@@ -28,7 +28,8 @@ describe('StorelineStack: customer timeline', () => {
       }
       return pattern['detail-type'];
     });
-    expect(delivered.sort()).toEqual([...timelineEventTypes].sort());
+    // Plus CustomerErased: the timeline's erasure handler (not a mapping).
+    expect(delivered.sort()).toEqual([...timelineEventTypes, 'CustomerErased'].sort());
   });
 
   it('feeds the consumer from its queue with partial batch responses', () => {
