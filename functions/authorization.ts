@@ -131,6 +131,11 @@ export const authorizationMatrix: Readonly<Record<OperationId, RouteAuthorizatio
   logInteraction: staff,
   addCustomerNote: staff,
   listInteractions: staff,
+  exportCustomer: {
+    ...selfByPath(),
+    note: 'Customers get their own data without staff-internal interactions and comments',
+  },
+  eraseCustomer: { ...staff, note: 'Irreversible: personal fields anonymised in every context' },
   // returns
   openReturn: ownedResource('order'),
   listOrderReturns: ownedResource('order'),

@@ -85,6 +85,9 @@ const calls: Readonly<Record<OperationId, (f: Fixtures) => Call>> = {
   logInteraction: (f) => ({ path: `/customers/${f.a}/interactions`, body: { kind: 'call', body: 'Hi' } }),
   addCustomerNote: (f) => ({ path: `/customers/${f.a}/notes`, body: { kind: 'note', body: 'Hi' } }),
   listInteractions: (f) => ({ path: `/customers/${f.a}/interactions` }),
+  exportCustomer: (f) => ({ path: `/customers/${f.a}/export` }),
+  // Staff may erase anyone: a customer nobody has, so the walk erases nothing it needs (404 is fine).
+  eraseCustomer: () => ({ path: `/customers/matrix-erase-${crypto.randomUUID()}/erase`, headers: key() }),
   openReturn: (f) => ({
     path: `/orders/${f.order}/returns`,
     body: { lines: [{ sku: f.sku, quantity: 1 }], reason: 'Too small' },
