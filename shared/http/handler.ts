@@ -15,6 +15,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import { type Principal, principalFromClaims } from '../auth.ts';
 import { AppError } from '../errors.ts';
+import { isTransientFault, serviceUnavailable } from '../faults.ts';
 import { logger, metrics } from '../observability.ts';
 import { type HttpResult, type Operations, type RouteRequest, type RouteSpec, routeKey } from './contract.ts';
 import { problem, problemFromError, validationError } from './problem.ts';
@@ -171,7 +172,9 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
       const result = await operation(request);
       metrics.addMetric('Requests', MetricUnit.Count, 1);
       return toResponse(result);
-    } catch (error) {
+    } catch (caught) {
+      // Throttling or a transient fault the SDK's bounded retries could not overcome: 503.
+      const error = isTransientFault(caught) ? serviceUnavailable() : caught;
       if (error instanceof AppError) {
         metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
         if (error.status >= 500) logger.error('request failed', { error });
