@@ -101,7 +101,7 @@ export function sdkClientConfig(budget: RetryBudget = DEFAULT_RETRY_BUDGET) {
   return {
     maxAttempts: budget.maxAttempts,
     retryStrategy: boundedRetryStrategy(budget),
-    requestHandler: { requestTimeout: budget.requestTimeoutMs, connectionTimeout: 1000 },
+    requestHandler: { requestTimeout: budget.requestTimeoutMs, connectionTimeout: budget.requestTimeoutMs },
   };
 }
 
