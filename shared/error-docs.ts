@@ -155,4 +155,8 @@ export const errorDocs = {
     when: 'The operation belongs to another ticket type: a checklist or approval on a ticket that is not a change, a problem link from a ticket that is not an incident or to one that is not a problem',
     members: { ticketType: z.string().meta({ description: 'The type of the ticket concerned' }) },
   },
+  SERVICE_UNAVAILABLE: {
+    when: 'A store the request needs throttled or failed transiently beyond the bounded retry budget; nothing was changed. Send the same request again (same Idempotency-Key) after the seconds in the Retry-After header',
+    members: {},
+  },
 } as const satisfies Record<ErrorCode, { when: string; members: Readonly<Record<string, z.ZodType>> }>;

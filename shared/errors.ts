@@ -43,6 +43,7 @@ export const errorCatalogue = {
   SEGMENT_LIMIT_REACHED: { status: 409, title: 'Too many segments' },
   CHANGE_NOT_READY: { status: 409, title: 'Change not ready to resolve' },
   TICKET_TYPE_MISMATCH: { status: 409, title: 'Not possible for this ticket type' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -12,6 +12,7 @@
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { sdkClientConfig } from './faults.ts';
 
 /** Transactional (receipts, account notices: no consent needed) or marketing (consent required). */
 export type MessageCategory = 'transactional' | 'marketing';
@@ -60,8 +61,8 @@ export const SMS_TYPES: Readonly<Record<MessageCategory, 'Transactional' | 'Prom
 export const MAX_SUBJECT_CHARS = 100;
 
 // Created once per container; a function that never sends pays only for the constructors.
-const ses = new SESv2Client({ maxAttempts: 3 });
-const sns = new SNSClient({ maxAttempts: 3 });
+const ses = new SESv2Client(sdkClientConfig());
+const sns = new SNSClient(sdkClientConfig());
 
 function required(name: 'MAIL_FROM' | 'OPS_TOPIC_ARN'): string {
   const value = process.env[name];

@@ -27,6 +27,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { requiredEnv } from './config.ts';
+import { sdkClientConfig } from './faults.ts';
 
 /** The environment variables of a timer, e.g. `slaTimers` → `TIMER_SLA_TIMERS_GROUP` …. */
 export function timerVariables(name: string): { group: string; targetArn: string; roleArn: string } {
@@ -87,7 +88,7 @@ function minLeadMs(): number {
 // Created on first use (one per container): modules that only import the helpers need no region.
 let client: SchedulerClient | undefined;
 const scheduler = () => {
-  client ??= new SchedulerClient({ maxAttempts: 3 });
+  client ??= new SchedulerClient(sdkClientConfig());
   return client;
 };
 

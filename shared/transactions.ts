@@ -85,7 +85,9 @@ export function failedTags<T>(
  * Runs the writes as one `TransactWriteItems`. A cancellation with any `TransactionConflict` is
  * retried with full jitter up to `maxAttempts`; a cancellation by conditions comes back as the
  * failed tags; conflicts beyond the budget throw 429 `RATE_LIMITED` (the request may be resent,
- * with the same Idempotency-Key); anything else (validation, throttling) is thrown as is.
+ * with the same Idempotency-Key); cancellations for throttling are retried alike and, beyond the
+ * budget, thrown as is (503 at the edge, see `#shared/faults.ts`); anything else (validation,
+ * throttling the SDK already retried) is thrown as is.
  *
  * Each attempt carries a fresh `ClientRequestToken`, so the SDK's own retry of a request whose
  * response was lost cannot apply the same writes twice (DynamoDB answers the replay as success).
@@ -113,13 +115,16 @@ export async function transactWrite<T>(
       if (!codes) throw error;
       // A conflict anywhere means the conditions were not all judged on one snapshot (an item
       // held by an in-flight transaction may be about to change), so the answer is not final yet.
-      const conflicted = codes.includes('TransactionConflict');
+      // A cancellation for throttling (`ThrottlingError` reasons) says as little about the data:
+      // the same writes are sent again within the same budget, then surface as 503 at the edge.
+      const conflicted = codes.includes('TransactionConflict') || codes.includes('ThrottlingError');
       if (conflicted && attempt + 1 < maxAttempts) {
         await backoff(attempt, options);
         continue;
       }
       const failed = failedTags(codes, writes);
       if (failed.length > 0) return { ok: false, failed };
+      if (codes.includes('ThrottlingError')) throw error;
       if (conflicted) throw contention('An item of this request');
       throw error;
     }

@@ -20,6 +20,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { businessMetricsOf } from '#events/business-metrics.ts';
 import { requiredEnv } from '#shared/config.ts';
 import type { EventEnvelope } from '#shared/events/envelope.ts';
+import { sdkClientConfig } from '#shared/faults.ts';
 import { logger, metrics, observed, recordBusinessMetricPoint } from '#shared/observability.ts';
 import { envelopeFromRecord, UnpublishableRecordError } from './outbox-records.ts';
 import { entrySize, MAX_REQUEST_BYTES, type PendingEntry, publishEntries, toEntry } from './publish.ts';
@@ -27,7 +28,7 @@ import { entrySize, MAX_REQUEST_BYTES, type PendingEntry, publishEntries, toEntr
 const busName = requiredEnv('EVENT_BUS_NAME');
 // Created once per container. The SDK retries throttling and 5xx itself; failed entries inside a
 // successful response are resent by `publishEntries`.
-const eventBridge = new EventBridgeClient({ maxAttempts: 3 });
+const eventBridge = new EventBridgeClient(sdkClientConfig());
 
 /** Turns stream records into bus entries, dropping (and reporting) those that can never be published. */
 function pendingEntries(event: DynamoDBStreamEvent, envelopes: Map<string, EventEnvelope>): PendingEntry[] {

@@ -15,6 +15,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import { type Principal, principalFromClaims } from '../auth.ts';
 import { AppError } from '../errors.ts';
+import { isTransientFault, serviceUnavailable } from '../faults.ts';
 import { logger, metrics, observed } from '../observability.ts';
 import { type HttpResult, type Operations, type RouteRequest, type RouteSpec, routeKey } from './contract.ts';
 import { problem, problemFromError, validationError } from './problem.ts';
@@ -202,9 +203,12 @@ export function httpApi<Routes extends Record<string, RouteSpec>>(
       metrics.addMetric('Requests', MetricUnit.Count, 1);
       outcome({ route, status: result.status });
       return respond(result);
-    } catch (error) {
+    } catch (caught) {
+      // Throttling or a transient fault the SDK's bounded retries could not overcome: 503.
+      const error = isTransientFault(caught) ? serviceUnavailable() : caught;
       if (error instanceof AppError) {
-        metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
+        // A 503 (retries spent) is ours, not the caller's: counted with the server errors.
+        metrics.addMetric(error.status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
         if (error.status >= 500) logger.error('request failed', { error });
         outcome({ route, status: error.status, code: error.code });
         return respond(problemFromError(error, event.rawPath));

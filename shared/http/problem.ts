@@ -4,6 +4,7 @@
  */
 import type * as z from 'zod';
 import { AppError, type ErrorCode, errorCatalogue, type FieldError } from '../errors.ts';
+import { RETRY_AFTER_SECONDS } from '../faults.ts';
 import type { HttpResult } from './contract.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -29,7 +30,15 @@ export function problem(code: ErrorCode, detail: string, extra: Record<string, u
 }
 
 export function problemFromError(error: AppError, instance?: string): HttpResult {
-  return problem(error.code, error.message, instance ? { ...error.extra, instance } : { ...error.extra });
+  const result = problem(
+    error.code,
+    error.message,
+    instance ? { ...error.extra, instance } : { ...error.extra },
+  );
+  // A 503 tells the client when to try again (RFC 9110 §10.2.3).
+  if (error.status === 503)
+    return { ...result, headers: { ...result.headers, 'retry-after': String(RETRY_AFTER_SECONDS) } };
+  return result;
 }
 
 /** Flattens zod issues into `{ path, message }`, naming each unknown field on its own. */

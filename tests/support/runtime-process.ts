@@ -11,6 +11,11 @@ export interface RuntimeProcess {
   readonly child: ChildProcess;
   output(): string;
   stop(): Promise<number | null>;
+  /**
+   * SIGKILL to the runtime's whole process group (node and DynamoDB Local's Java at once, no
+   * handler runs: a crash); only for a runtime started with `processGroup: true`. Resolves on exit.
+   */
+  crash(): Promise<void>;
 }
 
 export interface RuntimeProcessOptions {
@@ -19,6 +24,8 @@ export interface RuntimeProcessOptions {
   port?: number;
   dynamoDbPort?: number;
   env?: Record<string, string | undefined>;
+  /** Start the runtime as the leader of its own process group, so `crash()` can kill it all. */
+  processGroup?: boolean;
   /** Resolve on exit instead of on readiness (for start-up failure tests). */
   expectFailure?: boolean;
 }
@@ -33,6 +40,7 @@ export async function startRuntimeProcess(options: RuntimeProcessOptions = {}): 
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'WARN', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -46,9 +54,14 @@ export async function startRuntimeProcess(options: RuntimeProcessOptions = {}): 
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     return exited;
   };
+  const crash = async () => {
+    if (!options.processGroup || child.pid === undefined) throw new Error('crash() needs processGroup: true');
+    process.kill(-child.pid, 'SIGKILL');
+    await exited;
+  };
   const url = `http://localhost:${port}`;
   const dynamoDbEndpoint = `http://127.0.0.1:${dynamoDbPort}`;
-  const handle: RuntimeProcess = { url, dynamoDbEndpoint, child, output: () => output, stop };
+  const handle: RuntimeProcess = { url, dynamoDbEndpoint, child, output: () => output, stop, crash };
   if (options.expectFailure) {
     await exited;
     return handle;
