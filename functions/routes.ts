@@ -10,7 +10,7 @@ import type { ApiMeta } from '#shared/http/openapi.ts';
 import { campaignRoutes, campaignsTag } from './campaigns/contract.ts';
 import { catalogRoutes, catalogTag } from './catalog/contract.ts';
 import { couponRoutes, couponsTag } from './coupons/contract.ts';
-import { customerRoutes, customersTag } from './customers/contract.ts';
+import { customerPrivacyRoutes, customerRoutes, customersTag } from './customers/contract.ts';
 import { invoiceRoutes, invoicesTag } from './invoicing/contract.ts';
 import { loyaltyRoutes, loyaltyTag } from './loyalty/contract.ts';
 import { orderRoutes, ordersTag } from './orders/contract.ts';
@@ -35,6 +35,7 @@ export const httpRoutes = {
   reports: reportsRoutes,
   timeline: timelineRoutes,
   customers: customerRoutes,
+  customerPrivacy: customerPrivacyRoutes,
   returns: returnRoutes,
   pipeline: pipelineRoutes,
   webhooks: webhookRoutes,

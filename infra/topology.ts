@@ -671,6 +671,17 @@ export const topology = {
       table: 'readWrite',
       alarmSubscription: { alarms: 'deadLetterQueues' },
     },
+    customerPrivacy: {
+      entry: 'functions/customers/privacy-handler.ts',
+      description:
+        'A customer’s data export and erasure (each context anonymises its copies on CustomerErased)',
+      memoryMb: 512,
+      // The export reads one bounded page of each context's items.
+      timeoutSeconds: 15,
+      table: 'readWrite',
+      indexes: ['gsi1', 'gsi2'],
+      routes: httpRoutes.customerPrivacy,
+    },
   },
 } as const satisfies Topology;
 

@@ -306,6 +306,13 @@ export const customerRoutes = {
     responses: { 200: { description: 'One page of interactions', schema: InteractionPage } },
     errors: ['FORBIDDEN', 'NOT_FOUND'],
   }),
+} as const;
+
+/**
+ * The customer's data export and erasure: a function of their own (`customerPrivacy`), because they
+ * read and write every context's items and would carry all of them into the customers bundle.
+ */
+export const customerPrivacyRoutes = {
   exportCustomer: defineRoute({
     method: 'GET',
     path: '/customers/{id}/export',

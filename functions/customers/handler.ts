@@ -2,8 +2,6 @@
 import { httpApi, json } from '#shared/http/handler.ts';
 import { customerRoutes } from './contract.ts';
 import { getCustomerFor } from './customers.ts';
-import { eraseCustomer } from './erasure.ts';
-import { exportCustomerFor } from './export.ts';
 import { interactionView, listInteractions, logInteraction } from './interactions.ts';
 import { createCustomerFor, customerView, etagOf, listCustomersFor, updateCustomerFor } from './service.ts';
 
@@ -62,8 +60,4 @@ export const handler = httpApi(customerRoutes, {
     const page = await listInteractions(params.id, query);
     return json({ items: page.items.map(interactionView), nextCursor: page.nextCursor });
   },
-  exportCustomer: async ({ params, principal }) => json(await exportCustomerFor(principal, params.id)),
-  // Erasure is idempotent by itself: the key is accepted, a repeat answers the erased record.
-  eraseCustomer: async ({ params, principal, requestId }) =>
-    withEtag(await eraseCustomer({ id: params.id, by: principal.sub, correlationId: requestId })),
 });
