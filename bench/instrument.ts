@@ -9,11 +9,25 @@
  *   2 WCU per item too, since DynamoDB Local under-reports them).
  * - One sample per invocation goes to the bench over a BroadcastChannel (`storeline-bench`).
  */
+import { openSync, writeSync } from 'node:fs';
 import { BroadcastChannel } from 'node:worker_threads';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CHANNEL, type InvocationSample } from './channel.ts';
 
 let current = { ddbMs: 0, otherAwsMs: 0, ddbCalls: 0, writeCalls: 0, wcu: 0, wcuFloor: 0, rcu: 0 };
+
+// Logs and EMF metrics: in Lambda stdout is the container's own pipe. A worker thread's stdout is
+// forwarded through the runtime's main thread (which also runs the gateway), which would charge
+// every log line to the edge. Write it to /dev/null from the container instead: formatting and
+// the write itself stay in the handler's time, as in AWS.
+const devNull = openSync('/dev/null', 'w');
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  if (typeof chunk === 'string') writeSync(devNull, chunk);
+  else writeSync(devNull, chunk);
+  const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+  done?.();
+  return true;
+}) as typeof process.stdout.write;
 
 type Handle = NodeHttpHandler['handle'];
 const originalHandle: Handle = NodeHttpHandler.prototype.handle;
