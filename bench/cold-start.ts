@@ -22,6 +22,8 @@ const SAMPLE_QUERY: Record<string, Record<string, string>> = {
   'GET /reports/sales': { from: '2026-03-01', to: '2026-03-07' },
 };
 
+let coldSeq = 0;
+
 /** A catalogue sample, pointed at an order that exists so consumers do real work, not retries. */
 function sample(type: string, orderId: string | undefined): EventEnvelope {
   const text = readFileSync(join(ROOT, 'events', 'samples', `${type}.v1.json`), 'utf8');
@@ -32,8 +34,41 @@ function sample(type: string, orderId: string | undefined): EventEnvelope {
 }
 
 /** The first event a function of this kind would receive in AWS. */
-export function firstEvent(name: string, fn: FunctionSpec | undefined, orderId?: string): unknown {
+export function firstEvent(
+  name: string,
+  fn: FunctionSpec | undefined,
+  orderId?: string,
+  orderSku?: string,
+): unknown {
   if (!fn) return { version: '2.0', routeKey: 'GET /', rawPath: '/', requestContext: { requestId: 'cold' } };
+  // Orders: a real POST /orders, the invocation that matters (a new idempotency key each time).
+  if (name === 'orders' && orderSku) {
+    return {
+      version: '2.0',
+      routeKey: 'POST /orders',
+      rawPath: '/orders',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `cold-${process.pid}-${coldSeq++}` },
+      body: JSON.stringify({
+        lines: [{ sku: orderSku, quantity: 1 }],
+        shippingAddress: {
+          name: 'Cold Start',
+          line1: '1 Loop Road',
+          city: 'Localhost',
+          postalCode: '12345',
+          country: 'DE',
+        },
+        channel: 'web',
+      }),
+      isBase64Encoded: false,
+      requestContext: {
+        requestId: 'cold-start',
+        routeKey: 'POST /orders',
+        http: { method: 'POST', path: '/orders' },
+        authorizer: { jwt: { claims: { sub: 'bench-cold-customer' } } },
+      },
+    };
+  }
   const routes = Object.values(fn.routes ?? {});
   const route = routes.find((r) => r.method === 'GET') ?? routes[0];
   if (route) {
@@ -118,25 +153,29 @@ export function firstEvent(name: string, fn: FunctionSpec | undefined, orderId?:
 }
 
 const HARNESS = `
+const boot = performance.now();
 const [file, eventJson] = process.argv.slice(-2);
 const { handler } = await import(file);
 const loaded = performance.now();
 let failed = false;
 try {
-  await handler(JSON.parse(eventJson), {
+  const result = await handler(JSON.parse(eventJson), {
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench', functionVersion: '$LATEST',
     invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '1024',
     awsRequestId: 'cold-start', logGroupName: 'bench', logStreamName: 'bench',
     getRemainingTimeInMillis: () => 10000, callbackWaitsForEmptyEventLoop: false,
   });
+  // A 5xx answer or a batch with failures is a failed first invocation, like a throw.
+  failed = (result?.statusCode ?? 0) >= 500 || (result?.batchItemFailures?.length ?? 0) > 0;
 } catch {
-  // A first invocation that fails (a sample event about an order that does not exist) still completed.
   failed = true;
 }
-process.stdout.write(JSON.stringify({ loadedMs: loaded, totalMs: performance.now(), failed }));
+process.stdout.write(JSON.stringify({ bootMs: boot, loadedMs: loaded, totalMs: performance.now(), failed }));
 `;
 
 export interface ColdStartSample {
+  /** Node's own boot: process start to the harness's first line. */
+  readonly bootMs: number;
   readonly loadedMs: number;
   readonly totalMs: number;
   readonly failed: boolean;

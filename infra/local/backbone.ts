@@ -201,6 +201,60 @@ export class LocalBackbone {
     await Promise.all([...this.streamSources, ...this.queueSources].map((s) => s.stop()));
   }
 
+  /**
+   * Pauses every event source (stream pollers and queue consumers) after its batch in flight;
+   * events keep arriving in the stream and the queues. The bench measures intake alone this way.
+   */
+  async pauseSources(): Promise<void> {
+    await this.stopSources();
+  }
+
+  /** Resumes the event sources paused by `pauseSources`, from where they stopped. */
+  resumeSources(): void {
+    for (const source of [...this.streamSources, ...this.queueSources]) source.start();
+  }
+
+  /** Messages in the consumer queues (in flight included) and in their DLQs. */
+  backlog(): { queued: number; deadLetters: number; byQueue: Record<string, number> } {
+    const byQueue: Record<string, number> = {};
+    let queued = 0;
+    let deadLetters = 0;
+    for (const [name, { queue, dlq }] of this.queues) {
+      if (queue.size > 0) byQueue[name] = queue.size;
+      queued += queue.size;
+      deadLetters += dlq.size;
+    }
+    return { queued, deadLetters, byQueue };
+  }
+
+  /**
+   * Resumes the sources and waits until the pipeline is empty: every queue empty (its batches
+   * settled) and then a stream pass that began after that found nothing, twice in a row, so what
+   * consumers emitted in turn is through too. Rejects after `timeoutMs`.
+   */
+  async drain(timeoutMs = 120_000): Promise<void> {
+    this.resumeSources();
+    const deadline = Date.now() + timeoutMs;
+    const wait = () => new Promise((r) => setTimeout(r, 20));
+    let quietRounds = 0;
+    while (quietRounds < 2) {
+      if (Date.now() > deadline)
+        throw new Error(`pipeline not drained after ${timeoutMs} ms: ${JSON.stringify(this.backlog())}`);
+      if (this.backlog().queued > 0) {
+        quietRounds = 0;
+        await wait();
+        continue;
+      }
+      const emptyAt = Date.now();
+      while (
+        Date.now() <= deadline &&
+        !this.streamSources.every((s) => s.idleSince !== undefined && s.idleSince >= emptyAt)
+      )
+        await wait();
+      quietRounds = this.backlog().queued === 0 ? quietRounds + 1 : 0;
+    }
+  }
+
   /** Stops the event sources, then the endpoints, and saves state. */
   async stop(): Promise<void> {
     await this.stopSources();

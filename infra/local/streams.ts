@@ -127,8 +127,13 @@ export class StreamEventSource {
   private readonly options: StreamEventSourceOptions;
   private readonly shards = new Map<string, ShardState>();
   private readonly checkpointMap: Map<string, string>;
-  private readonly stopper = new AbortController();
+  private stopper = new AbortController();
   private loop: Promise<void> | undefined;
+  /**
+   * When the latest pass that found nothing to read and nothing buffered began: every record
+   * written before that moment has been delivered (the bench drains the pipeline with it).
+   */
+  idleSince: number | undefined;
   private nextDescribe = 0;
   /** Invocations so far, for tests and the admin endpoint. */
   invocations = 0;
@@ -149,6 +154,13 @@ export class StreamEventSource {
   }
 
   start(): void {
+    // Restartable after stop() (the bench pauses and resumes event sources): shards, iterators
+    // and buffers are kept, so reading resumes where it stopped.
+    if (this.stopper.signal.aborted) {
+      this.stopper = new AbortController();
+      this.loop = undefined;
+      this.idleSince = undefined;
+    }
     this.loop ??= this.run();
   }
 
@@ -174,8 +186,11 @@ export class StreamEventSource {
     const idleMs = this.options.pollIntervalMs ?? 100;
     while (this.running) {
       let busy = false;
+      const passStarted = Date.now();
       try {
         busy = await this.pass();
+        if (!busy && [...this.shards.values()].every((shard) => shard.buffer.length === 0))
+          this.idleSince = passStarted;
       } catch (error) {
         this.log(`stream read failed: ${(error as Error).message}`);
         await this.pause(Math.max(idleMs, 500));

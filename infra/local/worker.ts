@@ -51,7 +51,16 @@ function serialiseError(error: unknown) {
 try {
   const mod = (await import(pathToFileURL(input.entry).href)) as { handler?: Handler };
   if (typeof mod.handler !== 'function') throw new Error(`${input.entry} does not export a handler`);
-  const handler = mod.handler;
+  let handler = mod.handler;
+  // LOCAL_INSTRUMENT (the bench only): a module whose `instrument(name, handler)` wraps the
+  // handler, e.g. to time each invocation and its SDK calls. Production code is untouched.
+  const instrumentModule = process.env.LOCAL_INSTRUMENT;
+  if (instrumentModule) {
+    const { instrument } = (await import(pathToFileURL(instrumentModule).href)) as {
+      instrument: (name: string, handler: Handler) => Handler;
+    };
+    handler = instrument(input.name, handler);
+  }
   port.on('message', async ({ id, event, timeoutMs }: Invocation) => {
     try {
       const result = await handler(event, contextFor(timeoutMs));
