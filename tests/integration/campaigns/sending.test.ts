@@ -1,12 +1,12 @@
 /**
  * Campaign sending against DynamoDB Local and the local SES/SNS endpoint (its mailbox): a
- * campaign to a segment of 1,000 customers, half consenting, reaches exactly the consenting ones
+ * campaign to a segment of 400 customers, half consenting, reaches exactly the consenting ones
  * once each — also when the sender crashes between a send and its outcome half-way and the page
  * is delivered again (the crash is a real thrown error inside the consumer, the redelivery the
  * same SQS record) — and when every page is delivered twice at once. Consent is judged when the
  * page is sent, not when the campaign was created; a cancelled campaign sends no further page.
  *
- * The 1,000 customers and their memberships are written straight through the customers' and
+ * The 400 customers and their memberships are written straight through the customers' and
  * segments' key builders (BatchWriteItem) so the setup takes seconds; everything after the launch
  * runs the production code: the launcher's transaction, the consumer framework, the outbox chain.
  */
@@ -194,11 +194,11 @@ function perRecipient(campaignId: string): Map<string, number> {
 }
 
 describe('Campaign sending (DynamoDB Local + local SES)', () => {
-  it('sends exactly one message to each consenting member of 1,000, also across a crash half-way', async () => {
-    // Prepare: 1,000 members, 500 consenting; the sender will crash right after its 250th send
-    const { segmentId, consenting, others } = await seedSegment(1000);
+  it('sends exactly one message to each consenting member of 400, also across a crash half-way', async () => {
+    // Prepare: 400 members, 200 consenting; the sender will crash right after its 100th send
+    const { segmentId, consenting, others } = await seedSegment(400);
     const campaignId = await scheduledCampaign(segmentId);
-    process.env.CAMPAIGN_CRASH_AFTER_SENDS = String(sending.sendsInThisProcess() + 250);
+    process.env.CAMPAIGN_CRASH_AFTER_SENDS = String(sending.sendsInThisProcess() + 100);
     // The redelivery comes at once here, not after the visibility timeout: the crashed claim is
     // young, so tell the sender not to wait for it to settle.
     process.env.CAMPAIGN_CLAIM_SETTLE_MS = '0';
@@ -223,11 +223,11 @@ describe('Campaign sending (DynamoDB Local + local SES)', () => {
     // Assess: the crash really happened mid-page, between a send and its outcome
     expect(crashes).toHaveLength(1);
     expect(crashes[0]).toBeInstanceOf(sending.InjectedCrash);
-    // 10 full pages, then the empty one DynamoDB's last LastEvaluatedKey leads to
-    expect(pages).toBe(11);
+    // 4 full pages, then the empty one DynamoDB's last LastEvaluatedKey leads to
+    expect(pages).toBe(5);
     // Exactly one message per consenting customer, none to anyone else
     const got = perRecipient(campaignId);
-    expect(got.size).toBe(500);
+    expect(got.size).toBe(200);
     for (const c of consenting) expect(got.get(c.email ?? '')).toBe(1);
     for (const c of others) expect(got.has(c.email ?? '')).toBe(false);
     const one = messagesOf(campaignId).find((m) => m.to.includes(consenting[0]?.email ?? ''));
@@ -240,13 +240,13 @@ describe('Campaign sending (DynamoDB Local + local SES)', () => {
     const campaign = await getCampaign(campaignId);
     expect(campaign).toMatchObject({
       status: 'SENT',
-      page: 11,
+      page: 5,
       counts: {
-        members: 1000,
-        sent: 499,
+        members: 400,
+        sent: 199,
         unconfirmed: 1,
         failed: 0,
-        suppressed: { noConsent: 250, optedOut: 250, noAddress: 0 },
+        suppressed: { noConsent: 100, optedOut: 100, noAddress: 0 },
       },
     });
     expect(campaign?.cursor).toBeUndefined();
