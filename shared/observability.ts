@@ -17,7 +17,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
@@ -110,15 +109,32 @@ export type ObservedHandler<E, R> = ((event: E, context: Context) => Promise<R>)
   readonly [OBSERVED_KIND]: HandlerKind;
 };
 
-/** The default correlation id (the invocation's) and the business metrics flush. */
+/**
+ * The service metrics of this invocation, written when there are any. Powertools' own `logMetrics`
+ * middleware warns on every invocation that recorded none (most consumer and timer invocations),
+ * a log line per invocation in production for nothing; dimensions added for an invocation that
+ * recorded no metric are cleared so the next one starts clean.
+ */
+function flushServiceMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  else metrics.clearDimensions();
+}
+
+/** The default correlation id (the invocation's) and the service and business metrics flushes. */
 const observation = (kind: HandlerKind): MiddlewareObj => ({
   before: (request) => {
     pendingBusiness.clear();
     logger.appendKeys({ handler_kind: kind });
     logger.setCorrelationId(request.context.awsRequestId);
   },
-  after: () => flushBusinessMetrics(),
-  onError: () => flushBusinessMetrics(),
+  after: () => {
+    flushServiceMetrics();
+    flushBusinessMetrics();
+  },
+  onError: () => {
+    flushServiceMetrics();
+    flushBusinessMetrics();
+  },
 });
 
 /**
@@ -132,7 +148,6 @@ export function observed<E, R>(
 ): ObservedHandler<E, R> {
   const handler = middy<E, R>()
     .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics))
     .use(observation(kind))
     .handler(core);
   return Object.assign(handler as unknown as (event: E, context: Context) => Promise<R>, {
