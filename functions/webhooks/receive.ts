@@ -213,7 +213,8 @@ export async function receiveWebhook(delivery: Delivery): Promise<WebhookReceipt
   const seen = await getWebhookEvent(event.id);
   if (seen) return duplicateOf(delivery, seen);
 
-  const handler = handlers[event.type] ?? unknownType;
+  // Own keys only: a `type` of `__proto__` or `constructor` names no handler (found by fuzzing).
+  const handler = Object.hasOwn(handlers, event.type) ? (handlers[event.type] as Handler) : unknownType;
   const ctx: Context = {
     customer: {
       at: delivery.receivedAt,

@@ -88,6 +88,19 @@ describe('Module: webhooks/receive (DynamoDB Local)', () => {
     expect((await listRecordedEvents(type)).map((e) => e.id)).toEqual([event.id]);
   });
 
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'records a type named like an Object member (%s) as unknown, not a 500 (found by fuzzing)',
+    async (type) => {
+      const event = { id: newId(), type, data: { JM: {} } };
+      expect(await receiveWebhook(delivery(event))).toEqual({
+        id: event.id,
+        type,
+        outcome: 'recorded',
+        reason: 'unknown-type',
+      });
+    },
+  );
+
   it('applies a valid coupon.issued as PUT /coupons/{code} would (200): the coupon exists, its id is claimed', async () => {
     const code = `Spring-${randomUUID().slice(0, 8)}`;
     const event = {
