@@ -13,35 +13,13 @@ import { apiClient } from '#infra/local/client.ts';
 import { localDynamoClient } from '#infra/local/dynamodb.ts';
 import { topology } from '#infra/topology.ts';
 import { outboxPut } from '#shared/outbox.ts';
+import { alertSku, type OpsMessage, type Summary, stockLow, type Ticket } from '../support/alerting.ts';
 import { eventLike, eventually } from '../support/backbone.ts';
 
 const api = apiClient(inject('baseUrl'));
 const ddb = DynamoDBDocumentClient.from(localDynamoClient(inject('dynamoDbEndpointE2e')));
 const WAIT = { timeoutMs: 60_000, intervalMs: 250, what: 'the alerting consumer' };
 let staff: string;
-
-interface Ticket {
-  id: string;
-  number: string;
-  type: string;
-  subject: string;
-  status: string;
-  priority: string;
-  alertKey?: string;
-  previousIncidentId?: string;
-  description: string;
-  comments: { body: string; internal: boolean; author: { kind: string } }[];
-}
-interface Summary {
-  id: string;
-  subject: string;
-}
-interface OpsMessage {
-  channel: string;
-  subject?: string;
-  severity?: string;
-  tags: Record<string, string>;
-}
 
 /** Commits an event to the outbox as a producer's transaction would. */
 async function publish(event: EventOf<'StockLow'> | EventOf<'AlertRaised'>): Promise<void> {
@@ -76,8 +54,7 @@ async function resolve(id: string): Promise<void> {
   }
 }
 
-const sku = () => `ALERT-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
-const stockLow = (forSku: string) => eventLike('StockLow', { sku: forSku, available: 2, reorderPoint: 10 });
+const sku = alertSku;
 
 beforeAll(async () => {
   staff = await api.token('agent-alerting-e2e', ['staff']);

@@ -14,7 +14,8 @@ import { localDynamoClient } from '#infra/local/dynamodb.ts';
 import { topology } from '#infra/topology.ts';
 import type { EventEnvelope } from '#shared/events/envelope.ts';
 import { outboxPut } from '#shared/outbox.ts';
-import { eventLike, eventually } from '../support/backbone.ts';
+import { alertSku, type OpsMessage, type Summary, stockLow, type Ticket } from '../support/alerting.ts';
+import { eventually } from '../support/backbone.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime-process.ts';
 
 let runtime: RuntimeProcess;
@@ -22,31 +23,7 @@ let api: ReturnType<typeof apiClient>;
 let ddb: DynamoDBDocumentClient;
 let staff: string;
 
-interface Ticket {
-  id: string;
-  number: string;
-  type: string;
-  subject: string;
-  status: string;
-  priority: string;
-  alertKey?: string;
-  previousIncidentId?: string;
-  description: string;
-  comments: { body: string; internal: boolean; author: { kind: string } }[];
-}
-interface Summary {
-  id: string;
-  subject: string;
-}
-interface OpsMessage {
-  channel: string;
-  subject?: string;
-  severity?: string;
-  tags: Record<string, string>;
-}
-
-const sku = () => `ALERT-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
-const stockLow = (forSku: string) => eventLike('StockLow', { sku: forSku, available: 2, reorderPoint: 10 });
+const sku = alertSku;
 
 beforeAll(async () => {
   runtime = await startRuntimeProcess({ inMemory: true, env: { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1' } });
