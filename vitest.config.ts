@@ -5,20 +5,18 @@ import { defineConfig } from 'vitest/config';
  * `infra` (CDK template assertions and cdk-nag), `conformance` (the local emulators against moto),
  * `e2e` (the local runtime over HTTP) and `e2e-isolated` (files that start runtimes of their own).
  *
- * Three groups, one after the other (`sequence.groupOrder`), so the suite fits its 8-minute budget on a
- * 2-core machine without load-sensitive files sharing it:
+ * Three groups, one after the other (`sequence.groupOrder`), so the suite keeps near its 8-minute budget
+ * on a 2-core machine without load-sensitive files sharing it:
  * 1. unit, infra, conformance and integration, two files at a time: they wait on DynamoDB Local, moto or
  *    esbuild more than they compute, and each integration file has a table of its own;
- * 2. e2e on the one shared runtime, two files at a time;
- * 3. e2e-isolated, one file at a time: files whose timers, crash-restarts and dead-letter paths run on
- *    their own runtime with short timeouts, and must not compete for the CPU with a neighbour (with two
- *    files at a time, a fresh-clone run once missed the SLA e2e's breach deadline).
+ * 2. e2e, two files at a time: the files on the one shared runtime, and the runtime lifecycle file, whose
+ *    runtimes of its own mostly wait (starts, restarts, a crash mid-burst) and whose assertions follow
+ *    its own processes by pid, so a neighbour neither slows it past its bounds nor confuses it;
+ * 3. e2e-isolated, one file at a time: the files whose timers and dead-letter paths run on their own
+ *    runtime with short timeouts and must not compete for the CPU with a neighbour (with two files at a
+ *    time, a fresh-clone run once missed the SLA e2e's breach deadline).
  */
-const ISOLATED_E2E = [
-  'tests/e2e/runtime-lifecycle.test.ts',
-  'tests/e2e/ticket-sla.test.ts',
-  'tests/e2e/dead-letters.test.ts',
-];
+const ISOLATED_E2E = ['tests/e2e/ticket-sla.test.ts', 'tests/e2e/dead-letters.test.ts'];
 const PARALLEL = { maxWorkers: 2, sequence: { groupOrder: 0 } };
 export default defineConfig({
   test: {
