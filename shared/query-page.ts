@@ -58,3 +58,27 @@ export async function queryPage<T>(query: PartitionQuery<T>): Promise<Page<T>> {
     nextCursor: encodeCursor(result.LastEvaluatedKey),
   };
 }
+
+/**
+ * Every item of one table partition in sort-key order, strongly consistent, following
+ * `LastEvaluatedKey` to the end: for aggregates read whole (a ticket with its thread, a purchase
+ * order with its receipts), whose partitions are bounded by their own write rules.
+ */
+export async function queryWholePartition(pk: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}

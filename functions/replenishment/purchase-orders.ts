@@ -19,7 +19,7 @@
  * (`moveStockWrite`), the movement item (reason `receipt`, linked to the order) and its
  * `StockChanged`, and one `StockReplenished`.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
 import { emit } from '#events/emit.ts';
@@ -29,7 +29,7 @@ import { moveStockWrite, productKey } from '#functions/catalog/products.ts';
 import { ddb, tableName } from '#shared/ddb.ts';
 import { AppError, notFound } from '#shared/errors.ts';
 import { idempotencyRecordPut, idempotentId, requestHash } from '#shared/idempotency.ts';
-import { queryPage } from '#shared/query-page.ts';
+import { queryPage, queryWholePartition } from '#shared/query-page.ts';
 import {
   batchGetItems,
   contention,
@@ -169,23 +169,10 @@ async function readOrder(id: string): Promise<PurchaseOrder | undefined> {
 export async function getPurchaseOrder(id: string): Promise<PurchaseOrderView | undefined> {
   let order: PurchaseOrder | undefined;
   const receipts: Receipt[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': purchaseOrderPk(id) },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.sk === 'PURCHASEORDER') order = PurchaseOrderRecord.parse(item);
-      else if (String(item.sk).startsWith(RECEIPT_SK_PREFIX)) receipts.push(ReceiptRecord.parse(item));
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const item of await queryWholePartition(purchaseOrderPk(id))) {
+    if (item.sk === 'PURCHASEORDER') order = PurchaseOrderRecord.parse(item);
+    else if (String(item.sk).startsWith(RECEIPT_SK_PREFIX)) receipts.push(ReceiptRecord.parse(item));
+  }
   return order ? purchaseOrderView(order, receipts) : undefined;
 }
 

@@ -34,7 +34,7 @@ import { ddb, tableName } from '#shared/ddb.ts';
 import { idempotencyRecordPut } from '#shared/idempotency.ts';
 import { visibleTo } from '#shared/ownership.ts';
 import { decodeCursor, encodeCursor } from '#shared/paging.ts';
-import { queryPage } from '#shared/query-page.ts';
+import { queryPage, queryWholePartition } from '#shared/query-page.ts';
 import type { TransactWrite } from '#shared/transactions.ts';
 import { TicketSummary, type TicketSummaryView, type TicketView } from './schemas.ts';
 import { nextDueAt } from './sla.ts';
@@ -168,25 +168,12 @@ export async function getTicketWithThread(id: string): Promise<TicketWithThread 
   let ticket: TicketRecord | undefined;
   const comments: CommentRecord[] = [];
   const incidents: IncidentLink[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': ticketPk(id) },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const sk = String(item.sk);
-      if (sk === 'TICKET') ticket = ticketFromItem(item);
-      else if (sk.startsWith(COMMENT_SK_PREFIX)) comments.push(CommentRecord.parse(item));
-      else if (sk.startsWith(INCIDENT_SK_PREFIX)) incidents.push(IncidentLink.parse(item));
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const item of await queryWholePartition(ticketPk(id))) {
+    const sk = String(item.sk);
+    if (sk === 'TICKET') ticket = ticketFromItem(item);
+    else if (sk.startsWith(COMMENT_SK_PREFIX)) comments.push(CommentRecord.parse(item));
+    else if (sk.startsWith(INCIDENT_SK_PREFIX)) incidents.push(IncidentLink.parse(item));
+  }
   return ticket ? { ticket, comments, incidents } : undefined;
 }
 
