@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, uniqueId } from '#infra/local/client.ts';
 import { functionEntries } from '#infra/topology.ts';
 import { eventually } from '../support/backbone.ts';
+import { stockedProduct } from '../support/catalog.ts';
 
 const api = apiClient(inject('baseUrl'));
 let staff: string;
@@ -63,22 +64,7 @@ describe('Local runtime: captured logs follow a request through every consumer',
 
   beforeAll(async () => {
     const sku = uniqueId('OBS');
-    expect(
-      (
-        await api.request('PUT', `/products/${sku}`, {
-          token: staff,
-          body: { name: `Thing ${sku}`, price: 700, currency: 'EUR' },
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (
-        await api.request('POST', `/products/${sku}/stock-movements`, {
-          token: staff,
-          body: { quantity: 5, reason: 'receipt' },
-        })
-      ).status,
-    ).toBe(201);
+    await stockedProduct(api, staff, { sku, name: `Thing ${sku}`, price: 700, quantity: 5 });
     const customer = await api.request<{ id: string }>('POST', '/customers', {
       token: staff,
       body: { email, name: 'Olivia Observed' },

@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, uniqueId } from '#infra/local/client.ts';
 import { eventually } from '../support/backbone.ts';
+import { stockedProduct } from '../support/catalog.ts';
 
 const api = apiClient(inject('baseUrl'));
 let staff: string;
@@ -58,22 +59,7 @@ beforeAll(async () => {
     api.token(bobId),
   ]);
   const sku = uniqueId('TL');
-  expect(
-    (
-      await api.request('PUT', `/products/${sku}`, {
-        token: staff,
-        body: { name: 'Mug', price: 850, currency: 'EUR' },
-      })
-    ).status,
-  ).toBe(201);
-  expect(
-    (
-      await api.request('POST', `/products/${sku}/stock-movements`, {
-        token: staff,
-        body: { quantity: 5, reason: 'receipt' },
-      })
-    ).status,
-  ).toBe(201);
+  await stockedProduct(api, staff, { sku, name: 'Mug', price: 850, quantity: 5 });
   const placed = await api.request<{ id: string }>('POST', '/orders', {
     token: alice,
     headers: { 'idempotency-key': crypto.randomUUID() },
