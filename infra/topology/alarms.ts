@@ -106,6 +106,39 @@ const ref = (source: AlarmMetricSource, stat: MetricStat, label: string): AlarmM
 });
 
 const MINUTE = 60;
+
+/** A dead-letter queue's alarm: one visible message is enough, whatever the queue. */
+function deadLetterAlarm(spec: {
+  readonly id: string;
+  readonly watches: string;
+  readonly queue: { readonly function: string; readonly role: 'dlq' | 'streamFailures' };
+  readonly justification: string;
+  readonly dlqQueue: string;
+}): MetricAlarmSpec {
+  return {
+    type: 'metric',
+    treatMissingData: 'notBreaching',
+    id: spec.id,
+    kind: 'deadLetters',
+    watches: spec.watches,
+    watch: {
+      type: 'metric',
+      metric: ref(
+        { kind: 'queue', ...spec.queue, metric: 'ApproximateNumberOfMessagesVisible' },
+        'Maximum',
+        'visible',
+      ),
+    },
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    periodSeconds: MINUTE,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    justification: spec.justification,
+    runbook: runbookAnchors.deadLetters,
+    dlqQueue: spec.dlqQueue,
+  };
+}
 /** Below this many invocations in a period a function's error rate counts as 0 (one 2 a.m. failure is not 100 %). */
 export const MIN_INVOCATIONS_FOR_RATE = 10;
 /** Below this many API requests in a period the 5xx rate counts as 0. */
@@ -238,29 +271,14 @@ export function alarmsOf(t: Topology): AlarmSpec[] {
     if (fn.consumer) {
       const bound = queueAgeBoundSeconds(fn.consumer);
       alarms.push(
-        {
-          ...common,
+        deadLetterAlarm({
           id: `${id}DlqAlarm`,
-          kind: 'deadLetters',
           watches: `dead-letter queue of ${name}`,
-          watch: {
-            type: 'metric',
-            metric: ref(
-              { kind: 'queue', function: name, role: 'dlq', metric: 'ApproximateNumberOfMessagesVisible' },
-              'Maximum',
-              'visible',
-            ),
-          },
-          comparison: 'GreaterThanThreshold',
-          threshold: 0,
-          periodSeconds: MINUTE,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
+          queue: { function: name, role: 'dlq' },
           justification:
             'One message is enough: it failed every retry and waits for a person (and raises an incident through the alerting subscription).',
-          runbook: runbookAnchors.deadLetters,
           dlqQueue: name,
-        },
+        }),
         {
           ...common,
           id: `${id}QueueAgeAlarm`,
@@ -286,34 +304,14 @@ export function alarmsOf(t: Topology): AlarmSpec[] {
     }
     if (fn.stream) {
       alarms.push(
-        {
-          ...common,
+        deadLetterAlarm({
           id: `${pascal(`${name}-stream-failures`)}DlqAlarm`,
-          kind: 'deadLetters',
           watches: `stream-failure queue of ${name}`,
-          watch: {
-            type: 'metric',
-            metric: ref(
-              {
-                kind: 'queue',
-                function: name,
-                role: 'streamFailures',
-                metric: 'ApproximateNumberOfMessagesVisible',
-              },
-              'Maximum',
-              'visible',
-            ),
-          },
-          comparison: 'GreaterThanThreshold',
-          threshold: 0,
-          periodSeconds: MINUTE,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
+          queue: { function: name, role: 'streamFailures' },
           justification:
             'One record is enough: stream records that exhausted their retries are events not yet on the bus.',
-          runbook: runbookAnchors.deadLetters,
           dlqQueue: `${name}-stream-failures`,
-        },
+        }),
         {
           ...common,
           id: `${id}IteratorAgeAlarm`,
